@@ -1,0 +1,193 @@
+"""Settings for the clinic project: one file, every deployment choice read from the environment.
+
+Local development needs nothing set (SQLite, DEBUG on via `make run`). Production sets at least
+SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL; see README.md, "Configuration".
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("DEBUG")
+# pytest sets PYTEST_VERSION for the whole run; tests get the development key too.
+TESTING = "PYTEST_VERSION" in os.environ
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not (DEBUG or TESTING):
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+    SECRET_KEY = "dev-only-insecure-key-never-use-in-production-0123456789abcdef"
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG or TESTING else "")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "crispy_forms",
+    "crispy_bootstrap5",
+    "facilities",
+    "accounts",
+    "patients",
+    "sessions_app",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "clinic.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "clinic.wsgi.application"
+
+# Database: DATABASE_URL, e.g. postgres://user:pass@host:5432/clinic. Default: SQLite in the
+# project folder, so that `make run` needs no server.
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        # A new PostgreSQL connection per request costs about 6x the throughput on a small box.
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "600")),
+        conn_health_checks=True,
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+# The clinic's wall clock. Everything is stored in UTC and shown in this zone.
+TIME_ZONE = os.environ.get("CLINIC_TIME_ZONE", "America/New_York")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if not (DEBUG or TESTING)
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+}
+
+# ---------------------------------------------------------------------------------------------
+# Clinical rules a medical director may tune. Defaults and their sources: ../shared/DOMAIN.md.
+# sessions_app/rules.py is the only reader of this block.
+# ---------------------------------------------------------------------------------------------
+CLINIC_RULES = {
+    # Pre-dose vitals older than this do not open the medication phase.
+    "PRE_DOSE_VITALS_MAX_AGE_MINUTES": 30,
+    # Physiologically implausible values are refused as typos: (low, high) inclusive.
+    "VITALS_PLAUSIBLE": {
+        "systolic": (50, 260),
+        "diastolic": (30, 160),
+        "heart_rate": (20, 250),
+        "spo2": (50, 100),
+        "respiratory_rate": (4, 60),
+    },
+    # Accepted but flagged for attention.
+    "PRE_DOSE_SYSTOLIC_ABOVE": 140,
+    "PRE_DOSE_DIASTOLIC_ABOVE": 90,
+    "ANY_TIME_SYSTOLIC_AT_LEAST": 180,
+    "ANY_TIME_DIASTOLIC_AT_LEAST": 110,
+    "ANY_TIME_HEART_RATE_ABOVE": 110,
+    "ANY_TIME_SPO2_BELOW": 92,
+    # Vitals cadence (minutes): IV during infusion / after it; IM after the dose.
+    "IV_VITALS_EVERY_MINUTES_DURING_INFUSION": 10,
+    "VITALS_EVERY_MINUTES_AFTER_DOSE": 15,
+    "IV_DEFAULT_INFUSION_MINUTES": 40,
+    # Spravato (esketamine).
+    "SPRAVATO_DEVICE_MG": 28,
+    "SPRAVATO_ALLOWED_TOTAL_MG": (56, 84),
+    "SPRAVATO_OLDER_ADULT_AGE": 65,
+    "SPRAVATO_OLDER_ADULT_START_MG": 28,
+    "SPRAVATO_MINUTES_BETWEEN_DEVICES": 5,
+    "SPRAVATO_MONITORING_MINUTES": 120,
+    "SPRAVATO_BP_CHECK_MINUTES": 40,
+    "SPRAVATO_BP_CHECK_WINDOW_MINUTES": (30, 60),
+    "SPRAVATO_DISCHARGE_BP_WITHIN_MINUTES": 30,
+    # Group sessions never exceed this, nor the room's capacity.
+    "GROUP_MAX_PATIENTS": 6,
+}
+
+# REMS requirements change over time: each is a switch here, not woven through the code.
+REMS = {
+    "REQUIRE_ENROLMENT_TO_BOOK": env_bool("REMS_REQUIRE_ENROLMENT", True),
+    "MONITORING_FORM_REQUIRED": env_bool("REMS_MONITORING_FORM_REQUIRED", True),
+    "MONITORING_FORM_DEADLINE_DAYS": int(os.environ.get("REMS_FORM_DEADLINE_DAYS", "7")),
+}
+
+CLINIC_NAME = os.environ.get("CLINIC_NAME", "Evergreen Ketamine Clinic")

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FacilitiesConfig(AppConfig):
+    name = "facilities"
+    verbose_name = "Locations and rooms"
