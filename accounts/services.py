@@ -22,9 +22,11 @@ def roles_sync(**_: object) -> None:
     for role, perms in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=GROUP_NAMES[role])
         # Permissions of apps not migrated yet are skipped; the last app's signal sees them all.
-        wanted = list(by_name.values()) if perms == ("*",) else [
-            by_name[name] for name in perms if name in by_name
-        ]
+        wanted = (
+            list(by_name.values())
+            if perms == ("*",)
+            else [by_name[name] for name in perms if name in by_name]
+        )
         group.permissions.set(wanted)
 
 

@@ -5,8 +5,15 @@ from .models import Assessment, Patient, TreatmentCourse
 
 @admin.register(Patient)
 class PatientAdmin(admin.ModelAdmin):
-    list_display = ["mrn", "last_name", "first_name", "date_of_birth", "home_location",
-                    "rems_enrolled_on", "is_active"]
+    list_display = [
+        "mrn",
+        "last_name",
+        "first_name",
+        "date_of_birth",
+        "home_location",
+        "rems_enrolled_on",
+        "is_active",
+    ]
     list_filter = ["is_active", "home_location", "sex"]
     search_fields = ["mrn", "last_name", "first_name"]
     list_select_related = ["home_location"]

@@ -56,7 +56,9 @@ class Patient(models.Model):
     has_aneurysmal_vascular_disease = models.BooleanField(
         "Aneurysmal vascular disease", default=False
     )
-    has_arteriovenous_malformation = models.BooleanField("Arteriovenous malformation", default=False)
+    has_arteriovenous_malformation = models.BooleanField(
+        "Arteriovenous malformation", default=False
+    )
     has_intracerebral_hemorrhage_history = models.BooleanField(
         "History of intracerebral haemorrhage", default=False
     )
@@ -115,7 +117,7 @@ class Patient(models.Model):
 
     @property
     def short_name(self) -> str:
-        """"Ana R." - enough to tell patients apart on a run sheet."""
+        """ "Ana R." - enough to tell patients apart on a run sheet."""
         return f"{self.first_name} {self.last_name[:1]}."
 
     def age_on(self, day: date) -> int:
@@ -183,7 +185,12 @@ class TreatmentCourse(models.Model):
             models.CheckConstraint(
                 condition=Q(
                     service_type__in=[
-                        "guided", "semi_guided", "iv_infusion", "couples", "group", "spravato"
+                        "guided",
+                        "semi_guided",
+                        "iv_infusion",
+                        "couples",
+                        "group",
+                        "spravato",
                     ]
                 ),
                 name="patients_treatmentcourse_service_type_valid",

@@ -94,9 +94,7 @@ def assessment_record(
     errors: list[str] = []
     if len(items) != spec.items:
         errors.append(
-            ITEMS_WRONG_COUNT.format(
-                scale=spec.scale.label, expected=spec.items, given=len(items)
-            )
+            ITEMS_WRONG_COUNT.format(scale=spec.scale.label, expected=spec.items, given=len(items))
         )
     for number, value in enumerate(items, start=1):
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= spec.item_max:

@@ -56,13 +56,21 @@ class TransitionInline(ReadOnlyInline):
 @admin.register(Session)
 class SessionAdmin(ReadOnlyAdmin):
     list_display = [
-        "starts_at", "service_type", "location", "room", "lead_guide", "clinician", "status",
+        "starts_at",
+        "service_type",
+        "location",
+        "room",
+        "lead_guide",
+        "clinician",
+        "status",
         "phase",
     ]
     list_filter = ["service_type", "status", "phase", "location"]
     search_fields = [
-        "participants__patient__last_name", "participants__patient__mrn",
-        "lead_guide__last_name", "clinician__last_name",
+        "participants__patient__last_name",
+        "participants__patient__mrn",
+        "lead_guide__last_name",
+        "clinician__last_name",
     ]
     date_hierarchy = "starts_at"
     list_select_related = ["location", "room", "lead_guide", "clinician"]
@@ -87,7 +95,13 @@ class PhaseTransitionAdmin(ReadOnlyAdmin):
 @admin.register(VitalSign)
 class VitalSignAdmin(ReadOnlyAdmin):
     list_display = [
-        "participant", "recorded_at", "phase", "systolic", "diastolic", "heart_rate", "spo2",
+        "participant",
+        "recorded_at",
+        "phase",
+        "systolic",
+        "diastolic",
+        "heart_rate",
+        "spo2",
         "flagged",
     ]
     list_filter = ["flagged", "phase"]
@@ -98,14 +112,26 @@ class VitalSignAdmin(ReadOnlyAdmin):
 @admin.register(DoseAdministration)
 class DoseAdministrationAdmin(ReadOnlyAdmin):
     list_display = [
-        "administered_at", "participant", "drug", "route", "dose_mg", "mg_per_kg", "lot_number",
-        "administered_by", "wasted_mg", "witness",
+        "administered_at",
+        "participant",
+        "drug",
+        "route",
+        "dose_mg",
+        "mg_per_kg",
+        "lot_number",
+        "administered_by",
+        "wasted_mg",
+        "witness",
     ]
     list_filter = ["drug", "route"]
     search_fields = ["lot_number", "participant__patient__last_name", "participant__patient__mrn"]
     date_hierarchy = "administered_at"
-    list_select_related = ["participant__patient", "participant__session", "administered_by",
-                           "witness"]
+    list_select_related = [
+        "participant__patient",
+        "participant__session",
+        "administered_by",
+        "witness",
+    ]
 
 
 @admin.register(DoseDecision)

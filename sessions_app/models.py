@@ -125,7 +125,9 @@ class Session(models.Model):
             ),
         ]
         constraints = [
-            _choice_constraint("service_type", ServiceType, "sessions_app_session_service_type_valid"),
+            _choice_constraint(
+                "service_type", ServiceType, "sessions_app_session_service_type_valid"
+            ),
             _choice_constraint("route", Route, "sessions_app_session_route_valid"),
             _choice_constraint("status", SessionStatus, "sessions_app_session_status_valid"),
             _choice_constraint("phase", SessionPhase, "sessions_app_session_phase_valid"),
@@ -505,7 +507,9 @@ class IntegrationNote(AppendOnlyModel):
     class Meta:
         ordering = ["written_at"]
         constraints = [
-            _choice_constraint("activity", IntegrationActivity, "sessions_app_integrationnote_activity_valid"),
+            _choice_constraint(
+                "activity", IntegrationActivity, "sessions_app_integrationnote_activity_valid"
+            ),
             models.CheckConstraint(
                 condition=~Q(text=""), name="sessions_app_integrationnote_text_required"
             ),
@@ -649,4 +653,3 @@ APPEND_ONLY_MODELS = (
     AdverseEvent,
     RemsMonitoringForm,
 )
-

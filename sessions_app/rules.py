@@ -56,28 +56,57 @@ class ServiceRule:
 
 SERVICE_RULES: dict[str, ServiceRule] = {
     ServiceType.GUIDED: ServiceRule(
-        ServiceType.GUIDED, 1, 1, Drug.KETAMINE, (Route.IM,), 180,
+        ServiceType.GUIDED,
+        1,
+        1,
+        Drug.KETAMINE,
+        (Route.IM,),
+        180,
         "One patient, ketamine IM, lead guide with extensive preparation and integration.",
     ),
     ServiceType.SEMI_GUIDED: ServiceRule(
-        ServiceType.SEMI_GUIDED, 1, 1, Drug.KETAMINE, (Route.IM, Route.IV), 120,
+        ServiceType.SEMI_GUIDED,
+        1,
+        1,
+        Drug.KETAMINE,
+        (Route.IM, Route.IV),
+        120,
         "One patient, ketamine IM or IV, shorter preparation and integration.",
     ),
     ServiceType.IV_INFUSION: ServiceRule(
-        ServiceType.IV_INFUSION, 1, 1, Drug.KETAMINE, (Route.IV,), 120,
+        ServiceType.IV_INFUSION,
+        1,
+        1,
+        Drug.KETAMINE,
+        (Route.IV,),
+        120,
         "One patient, ketamine IV, typically 0.5 mg/kg over 40 minutes.",
     ),
     ServiceType.COUPLES: ServiceRule(
-        ServiceType.COUPLES, 2, 2, Drug.KETAMINE, (Route.IM,), 180,
+        ServiceType.COUPLES,
+        2,
+        2,
+        Drug.KETAMINE,
+        (Route.IM,),
+        180,
         "Exactly two partners, ketamine IM, each monitored separately.",
     ),
     ServiceType.GROUP: ServiceRule(
-        ServiceType.GROUP, 2, settings.CLINIC_RULES["GROUP_MAX_PATIENTS"], Drug.KETAMINE,
-        (Route.IM,), 180,
+        ServiceType.GROUP,
+        2,
+        settings.CLINIC_RULES["GROUP_MAX_PATIENTS"],
+        Drug.KETAMINE,
+        (Route.IM,),
+        180,
         "Two to six patients (never above the room's capacity), ketamine IM, each monitored.",
     ),
     ServiceType.SPRAVATO: ServiceRule(
-        ServiceType.SPRAVATO, 1, 1, Drug.ESKETAMINE, (Route.INTRANASAL,), 150,
+        ServiceType.SPRAVATO,
+        1,
+        1,
+        Drug.ESKETAMINE,
+        (Route.INTRANASAL,),
+        150,
         "One patient, esketamine nasal spray under supervision, REMS monitoring rules.",
     ),
 }
@@ -130,20 +159,25 @@ def vitals_flags(values: dict[str, int | None], *, pre_dose: bool) -> list[str]:
     flags: list[str] = []
     systolic, diastolic = values.get("systolic"), values.get("diastolic")
     heart_rate, spo2 = values.get("heart_rate"), values.get("spo2")
-    if pre_dose and systolic is not None and diastolic is not None:
-        if systolic > clinic_rule("PRE_DOSE_SYSTOLIC_ABOVE") or diastolic > clinic_rule(
-            "PRE_DOSE_DIASTOLIC_ABOVE"
-        ):
-            flags.append(f"Pre-dose BP {systolic}/{diastolic} above "
-                         f"{clinic_rule('PRE_DOSE_SYSTOLIC_ABOVE')}/"
-                         f"{clinic_rule('PRE_DOSE_DIASTOLIC_ABOVE')}")
-    if systolic is not None and diastolic is not None and (
-        systolic >= clinic_rule("ANY_TIME_SYSTOLIC_AT_LEAST")
-        or diastolic >= clinic_rule("ANY_TIME_DIASTOLIC_AT_LEAST")
+    if pre_dose and bp_needs_dose_decision(systolic, diastolic):
+        flags.append(
+            f"Pre-dose BP {systolic}/{diastolic} above "
+            f"{clinic_rule('PRE_DOSE_SYSTOLIC_ABOVE')}/"
+            f"{clinic_rule('PRE_DOSE_DIASTOLIC_ABOVE')}"
+        )
+    if (
+        systolic is not None
+        and diastolic is not None
+        and (
+            systolic >= clinic_rule("ANY_TIME_SYSTOLIC_AT_LEAST")
+            or diastolic >= clinic_rule("ANY_TIME_DIASTOLIC_AT_LEAST")
+        )
     ):
-        flags.append(f"BP {systolic}/{diastolic} at or above "
-                     f"{clinic_rule('ANY_TIME_SYSTOLIC_AT_LEAST')}/"
-                     f"{clinic_rule('ANY_TIME_DIASTOLIC_AT_LEAST')}")
+        flags.append(
+            f"BP {systolic}/{diastolic} at or above "
+            f"{clinic_rule('ANY_TIME_SYSTOLIC_AT_LEAST')}/"
+            f"{clinic_rule('ANY_TIME_DIASTOLIC_AT_LEAST')}"
+        )
     if heart_rate is not None and heart_rate > clinic_rule("ANY_TIME_HEART_RATE_ABOVE"):
         flags.append(f"Heart rate {heart_rate} above {clinic_rule('ANY_TIME_HEART_RATE_ABOVE')}")
     if spo2 is not None and spo2 < clinic_rule("ANY_TIME_SPO2_BELOW"):
@@ -152,7 +186,8 @@ def vitals_flags(values: dict[str, int | None], *, pre_dose: bool) -> list[str]:
 
 
 def bp_needs_dose_decision(systolic: int | None, diastolic: int | None) -> bool:
-    """Spravato label: pre-dose BP above 140/90 needs a clinician's recorded decision."""
+    """Pre-dose BP above 140/90 (Spravato label's guide): flagged, and for Spravato it needs a
+    clinician's recorded decision before dosing."""
     if systolic is None or diastolic is None:
         return False
     return systolic > clinic_rule("PRE_DOSE_SYSTOLIC_ABOVE") or diastolic > clinic_rule(

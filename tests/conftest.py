@@ -36,38 +36,62 @@ def group_room(location):
 
 @pytest.fixture
 def front_desk(location):
-    return f.make_user(Role.FRONT_DESK, username="frontdesk", locations=[location],
-                       first_name="Fran", last_name="Desk")
+    return f.make_user(
+        Role.FRONT_DESK,
+        username="frontdesk",
+        locations=[location],
+        first_name="Fran",
+        last_name="Desk",
+    )
 
 
 @pytest.fixture
 def guide(location):
-    return f.make_user(Role.GUIDE, username="guide", locations=[location],
-                       first_name="Gale", last_name="Guide")
+    return f.make_user(
+        Role.GUIDE, username="guide", locations=[location], first_name="Gale", last_name="Guide"
+    )
 
 
 @pytest.fixture
 def other_guide(location):
-    return f.make_user(Role.GUIDE, username="guide2", locations=[location],
-                       first_name="Otto", last_name="Guide")
+    return f.make_user(
+        Role.GUIDE, username="guide2", locations=[location], first_name="Otto", last_name="Guide"
+    )
 
 
 @pytest.fixture
 def clinician(location):
-    return f.make_user(Role.CLINICIAN, username="clinician", locations=[location],
-                       first_name="Cleo", last_name="Nurse", credential="rn")
+    return f.make_user(
+        Role.CLINICIAN,
+        username="clinician",
+        locations=[location],
+        first_name="Cleo",
+        last_name="Nurse",
+        credential="rn",
+    )
 
 
 @pytest.fixture
 def other_clinician(location):
-    return f.make_user(Role.CLINICIAN, username="clinician2", locations=[location],
-                       first_name="Carl", last_name="Medic", credential="md")
+    return f.make_user(
+        Role.CLINICIAN,
+        username="clinician2",
+        locations=[location],
+        first_name="Carl",
+        last_name="Medic",
+        credential="md",
+    )
 
 
 @pytest.fixture
 def administrator(location):
-    return f.make_user(Role.ADMINISTRATOR, username="admin", locations=[location],
-                       first_name="Ada", last_name="Admin")
+    return f.make_user(
+        Role.ADMINISTRATOR,
+        username="admin",
+        locations=[location],
+        first_name="Ada",
+        last_name="Admin",
+    )
 
 
 @pytest.fixture

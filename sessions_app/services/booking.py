@@ -147,7 +147,9 @@ def session_book(
         else:
             _merge(errors, "route", ROUTE_REQUIRED.format(allowed=allowed))
     elif route not in rule.routes:
-        _merge(errors, "route", ROUTE_NOT_ALLOWED.format(service=service, allowed=allowed, route=route))
+        _merge(
+            errors, "route", ROUTE_NOT_ALLOWED.format(service=service, allowed=allowed, route=route)
+        )
 
     for patient in patients:
         if not patient.is_active:
@@ -157,9 +159,7 @@ def session_book(
         if rule.is_spravato:
             if rems_setting("REQUIRE_ENROLMENT_TO_BOOK") and not patient.is_rems_enrolled:
                 _merge(errors, "patients", NOT_REMS_ENROLLED.format(patient=patient.full_name))
-            reasons = [
-                r for r in patient.spravato_contraindications if "Hypersensitivity" not in r
-            ]
+            reasons = [r for r in patient.spravato_contraindications if "Hypersensitivity" not in r]
             if reasons:
                 _merge(
                     errors,
@@ -299,8 +299,8 @@ def session_mark_no_show(*, session: Session, actor: User) -> Session:
 
 @transaction.atomic
 def participant_check_in(*, participant: Participant, actor: User) -> Participant:
-    participant = Participant.objects.select_for_update().select_related("session").get(
-        pk=participant.pk
+    participant = (
+        Participant.objects.select_for_update().select_related("session").get(pk=participant.pk)
     )
     session = participant.session
     if not session.is_open or session.phase != Session.Phase.PREPARATION:
@@ -314,8 +314,8 @@ def participant_check_in(*, participant: Participant, actor: User) -> Participan
 @transaction.atomic
 def participant_mark_no_show(*, participant: Participant, actor: User) -> Participant:
     """One patient of a couples or group session did not come; the others go ahead."""
-    participant = Participant.objects.select_for_update().select_related("session").get(
-        pk=participant.pk
+    participant = (
+        Participant.objects.select_for_update().select_related("session").get(pk=participant.pk)
     )
     session = participant.session
     if not session.is_open or session.phase != Session.Phase.PREPARATION:

@@ -266,7 +266,9 @@ def spravato_device_record(
     given = list(participant.doses.order_by("administered_at"))
     given_mg = device_mg * len(given)
     if given_mg + device_mg > max(spravato_allowed_totals(participant, at)):
-        raise ValidationError(DEVICE_LIMIT.format(patient=participant.patient.short_name, mg=given_mg))
+        raise ValidationError(
+            DEVICE_LIMIT.format(patient=participant.patient.short_name, mg=given_mg)
+        )
     gap = timedelta(minutes=clinic_rule("SPRAVATO_MINUTES_BETWEEN_DEVICES"))
     if given and at - given[-1].administered_at < gap:
         last = timezone.localtime(given[-1].administered_at)
@@ -372,7 +374,9 @@ def adverse_event_record(
 
 
 @transaction.atomic
-def rems_form_submit(*, participant: Participant, actor: User, **answers: object) -> RemsMonitoringForm:
+def rems_form_submit(
+    *, participant: Participant, actor: User, **answers: object
+) -> RemsMonitoringForm:
     """Submit the REMS Patient Monitoring Form for one Spravato patient's session."""
     if not rems_setting("MONITORING_FORM_REQUIRED"):
         raise ValidationError(REMS_NOT_REQUIRED)

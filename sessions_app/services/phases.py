@@ -42,9 +42,7 @@ SPRAVATO_DOSE_INCOMPLETE = "{patient} has {given} mg of esketamine; the dose mus
 NOT_DISCHARGED = "{patient} has not been discharged."
 DISCHARGE_ONLY_IN_INTEGRATION = "Patients are discharged during the integration phase."
 DISCHARGE_TRANSPORT_REQUIRED = "Record how the patient gets home (no driving until tomorrow)."
-DISCHARGE_SYMPTOMS = (
-    "Confirm that sedation, dissociation and respiratory depression have resolved."
-)
+DISCHARGE_SYMPTOMS = "Confirm that sedation, dissociation and respiratory depression have resolved."
 SPRAVATO_MONITORING_TOO_SHORT = (
     "{patient} has been monitored for {minutes} minutes; Spravato requires at least {required}."
 )
@@ -123,7 +121,9 @@ def _medication_blockers(session: Session, now: datetime) -> list[str]:
             continue
         if now - latest.recorded_at > max_age:
             blockers.append(
-                PRE_DOSE_VITALS_STALE.format(patient=name, minutes=int(max_age.total_seconds() // 60))
+                PRE_DOSE_VITALS_STALE.format(
+                    patient=name, minutes=int(max_age.total_seconds() // 60)
+                )
             )
             continue
         if session.is_spravato and bp_needs_dose_decision(latest.systolic, latest.diastolic):
