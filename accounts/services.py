@@ -6,28 +6,18 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from .models import User
-from .roles import GROUP_NAMES, ROLE_PERMISSIONS, Role
+from .roles import GROUP_NAMES, Role
 
 
 @transaction.atomic
 def roles_sync(**_: object) -> None:
-    """Make each role's group hold exactly the permissions of ROLE_PERMISSIONS.
-
-    Runs after every app's post_migrate, so the matrix in roles.py is the source of truth.
+    """Create one group per role; the administrators' group holds every model permission
+    (for the Django admin). Runs after every app's post_migrate, so new models are included.
     """
-    by_name = {
-        f"{p.content_type.app_label}.{p.codename}": p
-        for p in Permission.objects.select_related("content_type")
-    }
-    for role, perms in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=GROUP_NAMES[role])
-        # Permissions of apps not migrated yet are skipped; the last app's signal sees them all.
-        wanted = (
-            list(by_name.values())
-            if perms == ("*",)
-            else [by_name[name] for name in perms if name in by_name]
-        )
-        group.permissions.set(wanted)
+    for role, name in GROUP_NAMES.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        if role == Role.ADMINISTRATOR:
+            group.permissions.set(Permission.objects.all())
 
 
 def user_set_roles(*, user: User, roles: list[Role | str]) -> None:

@@ -16,6 +16,10 @@ from .models import Participant, Session
 
 BLOCKING_STATUSES = [Session.Status.SCHEDULED, Session.Status.IN_PROGRESS, Session.Status.COMPLETED]
 
+ROOM_TAKEN = "{room} is already booked {when} ({service})."
+PERSON_BUSY = "{user} is already in another session {when}."
+PATIENT_BUSY = "{patient} already has a session {when}."
+
 
 def overlapping_sessions(
     *, starts_at: datetime, ends_at: datetime, exclude_pk: int | None = None
@@ -29,7 +33,8 @@ def overlapping_sessions(
     return qs
 
 
-def _when(session: Session) -> str:
+def session_when(session: Session) -> str:
+    """The session's slot as conflict messages show it: "Mon 02 Mar 10:00-12:00"."""
     start = timezone.localtime(session.starts_at)
     end = timezone.localtime(session.ends_at)
     return f"{start:%a %d %b %H:%M}-{end:%H:%M}"
@@ -53,8 +58,11 @@ def booking_conflicts(
 
     for session in overlapping.filter(room=room).select_related("room"):
         errors.setdefault("room", []).append(
-            f"{room.name} is already booked {_when(session)} "
-            f"({session.get_service_type_display()})."
+            ROOM_TAKEN.format(
+                room=room.name,
+                when=session_when(session),
+                service=session.get_service_type_display(),
+            )
         )
 
     people = {field: user for field, user in staff.items() if user is not None}
@@ -67,7 +75,7 @@ def booking_conflicts(
             for field, user in people.items():
                 if user.pk in (session.lead_guide_id, session.co_guide_id, session.clinician_id):
                     errors.setdefault(field, []).append(
-                        f"{user} is already in another session {_when(session)}."
+                        PERSON_BUSY.format(user=user, when=session_when(session))
                     )
 
     patient_by_id = {patient.pk: patient for patient in patients}
@@ -86,7 +94,9 @@ def booking_conflicts(
         )
         for participant in taken:
             errors.setdefault("patients", []).append(
-                f"{patient_by_id[participant.patient_id].full_name} already has a session "
-                f"{_when(participant.session)}."
+                PATIENT_BUSY.format(
+                    patient=patient_by_id[participant.patient_id].full_name,
+                    when=session_when(participant.session),
+                )
             )
     return errors

@@ -97,3 +97,60 @@ def book(
         actor=actor,
         **extra,
     )
+
+
+# --- Driving a session through its phases (sessions_app tests) --------------------------------
+
+NORMAL_VITALS = {"systolic": 122, "diastolic": 78, "heart_rate": 72, "spo2": 98}
+
+
+def start_and_check_in(session: Session, actor: User) -> Session:
+    """Start a booked session and check every participant in."""
+    from sessions_app.services.booking import participant_check_in
+    from sessions_app.services.phases import session_start
+
+    session = session_start(session=session, actor=actor)
+    for participant in session.participants.all():
+        participant_check_in(participant=participant, actor=actor)
+    return session
+
+
+def record_pre_dose_vitals(session: Session, actor: User, **values) -> None:
+    """Normal pre-dose vitals (overridable) for every participant of a session."""
+    from sessions_app.services.clinical import vitals_record
+
+    for participant in session.participants.all():
+        vitals_record(participant=participant, actor=actor, **{**NORMAL_VITALS, **values})
+
+
+def to_medication(session: Session, actor: User) -> Session:
+    """Start, check in, take pre-dose vitals and open the medication phase."""
+    from sessions_app.services.phases import session_advance_phase
+
+    start_and_check_in(session, actor)
+    record_pre_dose_vitals(session, actor)
+    return session_advance_phase(session=session, actor=actor)
+
+
+def record_ketamine_doses(session: Session, actor: User) -> None:
+    from decimal import Decimal
+
+    from sessions_app.services.clinical import dose_record
+
+    for participant in session.participants.all():
+        dose_record(
+            participant=participant,
+            actor=actor,
+            dose_mg=Decimal("35"),
+            weight_kg=Decimal("70"),
+            lot_number="LOT-1",
+        )
+
+
+def to_integration(session: Session, actor: User) -> Session:
+    """A ketamine session moved on to integration, every participant dosed."""
+    from sessions_app.services.phases import session_advance_phase
+
+    to_medication(session, actor)
+    record_ketamine_doses(session, actor)
+    return session_advance_phase(session=session, actor=actor)

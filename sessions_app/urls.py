@@ -1,0 +1,5 @@
+
+
+app_name = "sessions_app"
+
+urlpatterns: list = []

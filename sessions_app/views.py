@@ -1,0 +1,1 @@
+"""Staff views for sessions."""
