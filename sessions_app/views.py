@@ -1,1 +1,0 @@
-"""Staff views for sessions."""
