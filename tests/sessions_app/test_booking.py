@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -14,7 +15,7 @@ from sessions_app.selectors import PATIENT_BUSY, PERSON_BUSY, ROOM_TAKEN, sessio
 from sessions_app.services import booking
 from sessions_app.services.booking import (
     participant_check_in,
-    session_book,
+    participant_mark_no_show,
     session_cancel,
     session_mark_no_show,
     session_reschedule,
@@ -95,9 +96,7 @@ def test_it_refuses_a_second_patient_in_a_spravato_session(staff, location, grou
 
 def test_it_books_a_couples_session_for_exactly_two(staff, location, group_room):
     partners = [f.make_patient(location) for _ in range(2)]
-    session = f.book(
-        service_type=ServiceType.COUPLES, patients=partners, room=group_room, **staff
-    )
+    session = f.book(service_type=ServiceType.COUPLES, patients=partners, room=group_room, **staff)
     assert session.participants.count() == 2
 
 
@@ -177,7 +176,9 @@ def test_it_refuses_a_route_the_service_type_does_not_allow(
 
 
 def test_semi_guided_needs_a_chosen_route(staff, patient, room):
-    errors = refused(f.book, service_type=ServiceType.SEMI_GUIDED, patients=[patient], room=room, **staff)
+    errors = refused(
+        f.book, service_type=ServiceType.SEMI_GUIDED, patients=[patient], room=room, **staff
+    )
     assert errors == {
         "route": [booking.ROUTE_REQUIRED.format(allowed="Intramuscular (IM), Intravenous (IV)")]
     }
@@ -209,7 +210,9 @@ def test_it_refuses_an_inactive_patient(staff, patient, room):
 
 
 def test_it_refuses_spravato_without_a_recorded_rems_enrolment(staff, patient, room):
-    errors = refused(f.book, service_type=ServiceType.SPRAVATO, patients=[patient], room=room, **staff)
+    errors = refused(
+        f.book, service_type=ServiceType.SPRAVATO, patients=[patient], room=room, **staff
+    )
     assert errors == {"patients": [booking.NOT_REMS_ENROLLED.format(patient="Ana Rivera")]}
     assert not Session.objects.exists()
 
@@ -242,7 +245,9 @@ def test_rems_enrolment_is_not_needed_for_ketamine(staff, patient, room):
 )
 def test_it_refuses_spravato_for_a_contraindicated_patient(staff, location, room, field, reason):
     patient = f.make_spravato_patient(location, first_name="Kim", last_name="Lee", **{field: True})
-    errors = refused(f.book, service_type=ServiceType.SPRAVATO, patients=[patient], room=room, **staff)
+    errors = refused(
+        f.book, service_type=ServiceType.SPRAVATO, patients=[patient], room=room, **staff
+    )
     assert errors == {
         "patients": [booking.SPRAVATO_CONTRAINDICATED.format(patient="Kim Lee", reasons=reason)]
     }
@@ -352,7 +357,9 @@ def test_it_refuses_a_guide_who_is_co_guide_elsewhere(
         clinician=other_clinician,
         actor=staff["actor"],
     )
-    assert errors == {"lead_guide": [PERSON_BUSY.format(user=other_guide, when=session_when(first))]}
+    assert errors == {
+        "lead_guide": [PERSON_BUSY.format(user=other_guide, when=session_when(first))]
+    }
 
 
 def test_it_refuses_a_co_guide_who_is_busy(existing, staff, location, other_guide, other_clinician):
@@ -449,8 +456,6 @@ def test_a_patient_marked_no_show_in_a_group_is_free_for_another_session(
 ):
     patients = [f.make_patient(location) for _ in range(3)]
     group = f.book(service_type=ServiceType.GROUP, patients=patients, room=group_room, **staff)
-    from sessions_app.services.booking import participant_mark_no_show
-
     participant_mark_no_show(
         participant=group.participants.get(patient=patients[0]), actor=staff["actor"]
     )
@@ -487,7 +492,9 @@ def test_reschedule_refuses_a_slot_taken_by_another_session(existing, staff, loc
         actor=staff["actor"],
     )
     when = session_when(other)
-    assert errors["room"] == [ROOM_TAKEN.format(room="Willow", when=when, service=other.get_service_type_display())]
+    assert errors["room"] == [
+        ROOM_TAKEN.format(room="Willow", when=when, service=other.get_service_type_display())
+    ]
     assert errors["lead_guide"] == [PERSON_BUSY.format(user=staff["guide"], when=when)]
     existing.refresh_from_db()
     assert existing.starts_at == f.at(1)
@@ -505,7 +512,11 @@ def test_reschedule_checks_the_patients_other_sessions(
         actor=staff["actor"],
     )
     errors = refused(
-        session_reschedule, session=existing, starts_at=f.at(5), ends_at=f.at(7), actor=staff["actor"]
+        session_reschedule,
+        session=existing,
+        starts_at=f.at(5),
+        ends_at=f.at(7),
+        actor=staff["actor"],
     )
     assert errors == {
         "patients": [PATIENT_BUSY.format(patient="Ana Rivera", when=session_when(elsewhere))],
@@ -546,11 +557,18 @@ def test_a_series_books_independent_sessions(staff, patient, room):
 
     assert len(sessions) == 6
     assert Session.objects.count() == 6
-    gaps = [(b.starts_at - a.starts_at).days for a, b in zip(sessions, sessions[1:], strict=False)]
+    gaps = [(b.starts_at - a.starts_at).days for a, b in itertools.pairwise(sessions)]
     assert gaps == [3, 4, 3, 4, 3]
     session_cancel(session=sessions[2], reason="Holiday", actor=staff["actor"])
     statuses = list(Session.objects.order_by("starts_at").values_list("status", flat=True))
-    assert statuses == ["scheduled", "scheduled", "cancelled", "scheduled", "scheduled", "scheduled"]
+    assert statuses == [
+        "scheduled",
+        "scheduled",
+        "cancelled",
+        "scheduled",
+        "scheduled",
+        "scheduled",
+    ]
 
 
 def test_a_series_is_all_or_nothing(staff, patient, room, location, other_guide, other_clinician):
