@@ -1,0 +1,1 @@
+"""Forms for the sessions screens, one module per area."""
