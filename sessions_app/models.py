@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Round
+from django.db.models.functions import Cast, Round
 from django.urls import reverse
 
 from .rules import SERVICE_RULES, Drug, Route, ServiceType
@@ -328,7 +328,7 @@ class VitalSign(AppendOnlyModel):
             ],
             models.CheckConstraint(
                 condition=Q(systolic__isnull=True, diastolic__isnull=True)
-                | Q(diastolic__lt=F("systolic")),
+                | Q(systolic__isnull=False, diastolic__isnull=False, diastolic__lt=F("systolic")),
                 name="sessions_app_vitalsign_bp_pair_consistent",
             ),
             models.CheckConstraint(
@@ -372,7 +372,15 @@ class DoseAdministration(AppendOnlyModel):
     dose_mg = models.DecimalField(max_digits=6, decimal_places=2)
     weight_kg = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
     mg_per_kg = models.GeneratedField(
-        expression=Round(F("dose_mg") / F("weight_kg"), 3),
+        # Cast first: SQLite stores whole-number decimals as integers and would divide 35 by 70
+        # as integers (0).
+        expression=Round(
+            Cast(
+                Cast(F("dose_mg"), models.FloatField()) / F("weight_kg"),
+                models.DecimalField(max_digits=7, decimal_places=3),
+            ),
+            3,
+        ),
         output_field=models.DecimalField(max_digits=7, decimal_places=3),
         db_persist=True,
     )
@@ -425,6 +433,7 @@ class DoseAdministration(AppendOnlyModel):
             models.CheckConstraint(
                 condition=Q(
                     drug="esketamine",
+                    device_number__isnull=False,
                     device_number__gte=1,
                     device_number__lte=3,
                     dose_mg=settings.CLINIC_RULES["SPRAVATO_DEVICE_MG"],
@@ -433,7 +442,12 @@ class DoseAdministration(AppendOnlyModel):
                 name="sessions_app_doseadministration_spravato_devices",
             ),
             models.CheckConstraint(
-                condition=~Q(route="iv") | Q(infusion_minutes__gte=1, infusion_minutes__lte=240),
+                condition=~Q(route="iv")
+                | Q(
+                    infusion_minutes__isnull=False,
+                    infusion_minutes__gte=1,
+                    infusion_minutes__lte=240,
+                ),
                 name="sessions_app_doseadministration_iv_has_infusion_time",
             ),
             models.CheckConstraint(

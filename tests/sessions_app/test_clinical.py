@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 
 from sessions_app.models import (
     AppendOnlyError,
@@ -177,13 +177,6 @@ def test_a_dose_is_recorded_with_drug_route_lot_time_and_giver(medicating, clini
     assert given.mg_per_kg == Decimal("0.507")
 
 
-@pytest.mark.xfail(
-    condition=connection.vendor == "sqlite",
-    strict=True,
-    reason="Known bug: SQLite stores whole-number decimals as integers, so the generated "
-    "mg_per_kg column divides 35 by 70 as integers and stores 0. Fixing it needs a migration "
-    "(cast to real in DoseAdministration.mg_per_kg); PostgreSQL is correct.",
-)
 def test_mg_per_kg_is_right_for_whole_number_doses(medicating, clinician):
     given = dose(medicating, clinician, dose_mg=Decimal("35"), weight_kg=Decimal("70"))
     given.refresh_from_db()
