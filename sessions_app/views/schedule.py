@@ -1,0 +1,299 @@
+"""The schedule: a day view (rooms as columns, 30-minute rows) and a week view (rooms as rows,
+days as columns) of one location, with free slots that open the booking form pre-filled.
+
+Filters come from the query string (date, location, room, guide: none of them PHI) and are
+validated against what the user may see; a bad value falls back to the default, never a 500.
+Each view runs a fixed number of queries whatever the number of sessions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
+
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.permissions import Capability, require_capability, sessions_for_user, user_can
+from accounts.roles import Role
+from facilities.models import Location, Room
+
+from ..forms.booking import staff_with_role
+from ..models import Participant, Session
+from ..selectors import BLOCKING_STATUSES
+
+SLOT_MINUTES = 30
+
+
+@dataclass
+class ScheduleFilters:
+    day: date
+    location: Location | None
+    room: Room | None
+    guide: User | None
+    locations: list[Location] = field(default_factory=list)
+    rooms: list[Room] = field(default_factory=list)
+    guides: list[User] = field(default_factory=list)
+
+    def query(self, **overrides) -> str:
+        params = {
+            "date": self.day.isoformat(),
+            "location": self.location.pk if self.location else None,
+            "room": self.room.pk if self.room else None,
+            "guide": self.guide.pk if self.guide else None,
+        }
+        params.update(overrides)
+        return urlencode({k: v for k, v in params.items() if v not in (None, "")})
+
+
+def _int_param(request: HttpRequest, name: str) -> int | None:
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+def _date_param(request: HttpRequest) -> date:
+    try:
+        return date.fromisoformat(request.GET.get("date", "")[:10])
+    except ValueError:
+        return timezone.localdate()
+
+
+def schedule_locations(user: User) -> list[Location]:
+    if user.is_administrator:
+        return list(Location.objects.filter(is_active=True).order_by("name"))
+    return list(user.locations.filter(is_active=True).order_by("name"))
+
+
+def _filters(request: HttpRequest) -> ScheduleFilters:
+    """Read and validate the filters: unknown or foreign ids are ignored (default used)."""
+    locations = schedule_locations(request.user)
+    location_id = _int_param(request, "location")
+    location = next((loc for loc in locations if loc.pk == location_id), None)
+    location = location or (locations[0] if locations else None)
+    rooms: list[Room] = []
+    guides: list[User] = []
+    if location is not None:
+        rooms = list(Room.objects.filter(location=location, is_active=True).order_by("name"))
+        guides = list(staff_with_role(Role.GUIDE, Location.objects.filter(pk=location.pk)))
+    room_id, guide_id = _int_param(request, "room"), _int_param(request, "guide")
+    return ScheduleFilters(
+        day=_date_param(request),
+        location=location,
+        room=next((r for r in rooms if r.pk == room_id), None),
+        guide=next((g for g in guides if g.pk == guide_id), None),
+        locations=locations,
+        rooms=rooms,
+        guides=guides,
+    )
+
+
+def _local(day: date, at: time) -> datetime:
+    return timezone.make_aware(datetime.combine(day, at))
+
+
+def _sessions(request: HttpRequest, location: Location, start: datetime, end: datetime):
+    participants = Participant.objects.select_related("patient").order_by(
+        "patient__last_name", "patient__first_name"
+    )
+    return list(
+        sessions_for_user(request.user)
+        .filter(location=location, starts_at__lt=end, ends_at__gt=start)
+        .exclude(status=Session.Status.CANCELLED)
+        .select_related("room", "lead_guide", "co_guide", "clinician")
+        .prefetch_related(Prefetch("participants", queryset=participants))
+        .order_by("starts_at", "pk")
+    )
+
+
+def _shows(session: Session, filters: ScheduleFilters) -> bool:
+    if filters.guide is None:
+        return True
+    return filters.guide.pk in (session.lead_guide_id, session.co_guide_id)
+
+
+def _slots(location: Location, day: date) -> list[datetime]:
+    slots = []
+    at = _local(day, location.opens_at)
+    closes = _local(day, location.closes_at)
+    while at < closes:
+        slots.append(at)
+        at += timedelta(minutes=SLOT_MINUTES)
+    return slots
+
+
+def _session_link(request: HttpRequest, session: Session, can_book: bool) -> str:
+    try:
+        return reverse("sessions_app:detail", args=[session.pk])
+    except NoReverseMatch:
+        return reverse("sessions_app:reschedule", args=[session.pk]) if can_book else ""
+
+
+def _book_url(room: Room, starts_at: datetime) -> str:
+    local = timezone.localtime(starts_at)
+    query = urlencode({"room": room.pk, "start": local.strftime("%Y-%m-%dT%H:%M")})
+    return f"{reverse('sessions_app:book')}?{query}"
+
+
+def _block(request, session: Session, can_book: bool) -> dict:
+    return {
+        "session": session,
+        "patients": [p.patient.short_name for p in session.participants.all()],
+        "url": _session_link(request, session, can_book),
+    }
+
+
+def _free_ranges(
+    slots: list[datetime], busy: list[Session], now: datetime
+) -> list[tuple[datetime, datetime]]:
+    """Consecutive free 30-minute slots merged into ranges (future only)."""
+    ranges: list[tuple[datetime, datetime]] = []
+    step = timedelta(minutes=SLOT_MINUTES)
+    for slot in slots:
+        end = slot + step
+        if end <= now or any(s.starts_at < end and s.ends_at > slot for s in busy):
+            continue
+        if ranges and ranges[-1][1] == slot:
+            ranges[-1] = (ranges[-1][0], end)
+        else:
+            ranges.append((slot, end))
+    return ranges
+
+
+@require_capability(Capability.VIEW_SCHEDULE)
+def schedule_day(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request)
+    can_book = user_can(request.user, Capability.BOOK_SESSIONS)
+    rows: list[dict] = []
+    rooms = [filters.room] if filters.room else filters.rooms
+    now = timezone.now()
+    if filters.location is not None:
+        slots = _slots(filters.location, filters.day)
+        sessions = _sessions(
+            request,
+            filters.location,
+            _local(filters.day, time.min),
+            _local(filters.day + timedelta(days=1), time.min),
+        )
+        by_room: dict[int, list[Session]] = {room.pk: [] for room in rooms}
+        for session in sessions:
+            if session.room_id in by_room:
+                by_room[session.room_id].append(session)
+        step = timedelta(minutes=SLOT_MINUTES)
+        for index, slot in enumerate(slots):
+            end = slot + step
+            cells = []
+            for room in rooms:
+                here = [s for s in by_room[room.pk] if s.starts_at < end and s.ends_at > slot]
+                blocking = [s for s in here if s.status in BLOCKING_STATUSES]
+                starting = [
+                    _block(request, s, can_book)
+                    for s in here
+                    if _shows(s, filters) and (s.starts_at >= slot or index == 0)
+                ]
+                continuing = any(
+                    _shows(s, filters) and s.starts_at < slot and index > 0 for s in here
+                )
+                free = not blocking and end > now
+                cells.append(
+                    {
+                        "room": room,
+                        "blocks": starting,
+                        "continuing": continuing and not starting,
+                        "free": free,
+                        "book_url": _book_url(room, max(slot, _next_slot(now)))
+                        if free and can_book
+                        else "",
+                    }
+                )
+            rows.append({"slot": slot, "cells": cells})
+    context = {
+        "filters": filters,
+        "rooms": rooms,
+        "rows": rows,
+        "can_book": can_book,
+        "prev_query": filters.query(date=(filters.day - timedelta(days=1)).isoformat()),
+        "next_query": filters.query(date=(filters.day + timedelta(days=1)).isoformat()),
+        "today_query": filters.query(date=timezone.localdate().isoformat()),
+        "week_query": filters.query(),
+        "view": "day",
+    }
+    return render(request, "sessions_app/schedule_day.html", context)
+
+
+def _next_slot(now: datetime) -> datetime:
+    """The next 5-minute boundary: a free slot already under way is booked from now."""
+    local = timezone.localtime(now).replace(second=0, microsecond=0)
+    return local + timedelta(minutes=5 - local.minute % 5)
+
+
+@require_capability(Capability.VIEW_SCHEDULE)
+def schedule_week(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request)
+    can_book = user_can(request.user, Capability.BOOK_SESSIONS)
+    monday = filters.day - timedelta(days=filters.day.weekday())
+    days = [monday + timedelta(days=n) for n in range(7)]
+    rooms = [filters.room] if filters.room else filters.rooms
+    table: list[dict] = []
+    now = timezone.now()
+    if filters.location is not None:
+        sessions = _sessions(
+            request,
+            filters.location,
+            _local(monday, time.min),
+            _local(monday + timedelta(days=7), time.min),
+        )
+        for room in rooms:
+            cells = []
+            room_sessions = [s for s in sessions if s.room_id == room.pk]
+            for day in days:
+                start, end = _local(day, time.min), _local(day + timedelta(days=1), time.min)
+                todays = [s for s in room_sessions if s.starts_at < end and s.ends_at > start]
+                busy = [s for s in todays if s.status in BLOCKING_STATUSES]
+                free = _free_ranges(_slots(filters.location, day), busy, now)
+                cells.append(
+                    {
+                        "day": day,
+                        "blocks": [
+                            _block(request, s, can_book) for s in todays if _shows(s, filters)
+                        ],
+                        "free": [
+                            {
+                                "start": a,
+                                "end": b,
+                                "url": _book_url(room, max(a, _next_slot(now))) if can_book else "",
+                            }
+                            for a, b in free
+                        ],
+                    }
+                )
+            table.append({"room": room, "cells": cells})
+    context = {
+        "filters": filters,
+        "days": days,
+        "rooms": rooms,
+        "table": table,
+        "can_book": can_book,
+        "prev_query": filters.query(date=(monday - timedelta(days=7)).isoformat()),
+        "next_query": filters.query(date=(monday + timedelta(days=7)).isoformat()),
+        "today_query": filters.query(date=timezone.localdate().isoformat()),
+        "day_query": filters.query(),
+        "today": timezone.localdate(),
+        "view": "week",
+    }
+    return render(request, "sessions_app/schedule_week.html", context)
+
+
+def day_url_for(session: Session) -> str:
+    """The day view showing `session` (used after booking actions)."""
+    query = urlencode(
+        {
+            "date": timezone.localtime(session.starts_at).date().isoformat(),
+            "location": session.location_id,
+        }
+    )
+    return f"{reverse('sessions_app:schedule_day')}?{query}"
