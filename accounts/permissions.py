@@ -17,6 +17,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from .models import User
 from .roles import Role
@@ -120,6 +121,20 @@ def _patient_scope(user: User, *, by_location: bool) -> Q:
     return condition
 
 
+def _break_glass_scope(user: User) -> Q:
+    """Charts opened in an emergency ("break the glass", audit/services.py): an unexpired
+    grant counts only while the user still holds the capability."""
+    from audit.models import BreakGlassGrant
+
+    if not user_can(user, Capability.BREAK_THE_GLASS):
+        return Q(pk__in=[])
+    return Exists(
+        BreakGlassGrant.objects.filter(
+            user=user, patient=OuterRef("pk"), expires_at__gt=timezone.now()
+        )
+    )
+
+
 def patients_for_user(user: User) -> QuerySet:
     """Patients whose chart (demographics at least) the user may open."""
     from patients.models import Patient
@@ -127,14 +142,17 @@ def patients_for_user(user: User) -> QuerySet:
     if user.is_administrator:
         return Patient.objects.all()
     by_location = user.is_front_desk or user.is_clinician
-    return Patient.objects.filter(_patient_scope(user, by_location=by_location))
+    return Patient.objects.filter(
+        _patient_scope(user, by_location=by_location) | _break_glass_scope(user)
+    )
 
 
 def clinical_patients_for_user(user: User) -> QuerySet:
     """Patients whose clinical record (notes, vitals, doses, scores) the user may see.
 
     Front desk: none. Guides: patients of sessions they lead or co-lead. Clinicians: patients
-    of their locations. Administrators: all. Break-the-glass grants are added by the caller.
+    of their locations. Administrators: all. Clinicians also: charts they hold an unexpired
+    break-the-glass grant for.
     """
     from patients.models import Patient
 
@@ -142,7 +160,9 @@ def clinical_patients_for_user(user: User) -> QuerySet:
         return Patient.objects.all()
     if not user_can(user, Capability.VIEW_CLINICAL):
         return Patient.objects.none()
-    return Patient.objects.filter(_patient_scope(user, by_location=user.is_clinician))
+    return Patient.objects.filter(
+        _patient_scope(user, by_location=user.is_clinician) | _break_glass_scope(user)
+    )
 
 
 def can_see_clinical(user: User, patient) -> bool:

@@ -50,10 +50,15 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
+    # Security: change history (auditlog), login throttling (axes), Content Security Policy.
+    "auditlog",
+    "axes",
+    "csp",
     "facilities",
     "accounts",
     "patients",
     "sessions_app",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -63,8 +68,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Security/audit layer (audit/middleware.py): idle logoff, actor+IP for auditlog, read and
+    # denied-access logging, no-store on authenticated pages. Axes stays last (its docs).
+    "audit.middleware.IdleLogoffMiddleware",
+    "audit.middleware.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "audit.middleware.NoStoreMiddleware",
+    "audit.middleware.AccessLogMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "clinic.urls"
@@ -140,8 +153,16 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # No PHI in application logs: URLs carry ids only, and query strings (filters) are cut off;
+    # SQL (whose parameters would hold PHI) is never logged, whatever LOG_LEVEL says.
+    "filters": {"no_query_strings": {"()": "audit.logging.StripQueryStringFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["no_query_strings"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING", "handlers": ["console"], "propagate": False},
+    },
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -192,3 +213,92 @@ REMS = {
 }
 
 CLINIC_NAME = os.environ.get("CLINIC_NAME", "Evergreen Ketamine Clinic")
+
+# ---------------------------------------------------------------------------------------------
+# Security (issue 4). Secure by default when DEBUG is off; README "Security" explains each knob.
+# ---------------------------------------------------------------------------------------------
+from datetime import timedelta  # noqa: E402
+
+from csp.constants import NONE, SELF  # noqa: E402
+
+# HTTPS_ONLY=false only where the app is served over plain HTTP on purpose (the benchmark on
+# http://127.0.0.1, a laptop). It turns off the HTTPS redirect, HSTS and Secure cookies together.
+HTTPS_ONLY = env_bool("HTTPS_ONLY", not (DEBUG or TESTING))
+SECURE_SSL_REDIRECT = HTTPS_ONLY
+SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", "31536000")) if HTTPS_ONLY else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS_ONLY
+SECURE_HSTS_PRELOAD = HTTPS_ONLY
+SESSION_COOKIE_SECURE = HTTPS_ONLY
+CSRF_COOKIE_SECURE = HTTPS_ONLY
+if HTTPS_ONLY:
+    # __Host- cookies: Secure, whole site, never set by a sibling subdomain.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+# Behind a TLS-terminating proxy (nginx, a load balancer) that sets X-Forwarded-Proto and
+# strips it from clients: BEHIND_TLS_PROXY=true. Never set it when clients reach Django directly,
+# or anyone could claim HTTPS.
+if env_bool("BEHIND_TLS_PROXY"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies append to X-Forwarded-For in front of the app. 0: the client is REMOTE_ADDR
+# (X-Forwarded-For is ignored, since a client can write anything there). Used by the audit
+# trail's IP column and by axes.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Sessions live in the database (no process-local state): any worker can end them, and
+# disabling a user deletes theirs (audit/receivers.py). Automatic logoff after
+# IDLE_LOGOFF_MINUTES without a request (audit.middleware.IdleLogoffMiddleware; the cookie
+# and the server-side row expire at the same moment), and at browser close.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+IDLE_LOGOFF_MINUTES = int(os.environ.get("IDLE_LOGOFF_MINUTES", "15"))
+# One minute of slack: the middleware, which records activity once a minute, decides.
+SESSION_COOKIE_AGE = IDLE_LOGOFF_MINUTES * 60 + 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Failed logins: django-axes counts them per username+IP pair, so an attacker guessing from
+# elsewhere cannot lock a colleague out, and a lockout ends by itself after the cool-off.
+AUTHENTICATION_BACKENDS = [
+    "audit.backends.AxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if TRUSTED_PROXY_COUNT else ("REMOTE_ADDR",)
+)
+AXES_SENSITIVE_PARAMETERS = ["password"]
+
+# Change history: django-auditlog (models registered in audit/registry.py).
+AUDITLOG_DISABLE_REMOTE_ADDR = False
+
+# Content Security Policy: scripts and styles only from our own static files; no inline
+# script, no eval, no plugins, no framing. Inline style *attributes* stay allowed (they cannot
+# run code; Bootstrap components set them).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Break the glass: how long an emergency grant to a chart outside one's scope lasts.
+BREAK_GLASS_HOURS = int(os.environ.get("BREAK_GLASS_HOURS", "4"))
