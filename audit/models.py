@@ -42,16 +42,19 @@ class AppendOnly(models.Model):
         raise AuditImmutableError(f"{self._meta.verbose_name} records cannot be deleted.")
 
 
+class AccessAction(models.TextChoices):
+    VIEW = "view", "Viewed"
+    LOGIN = "login", "Logged in"
+    LOGOUT = "logout", "Logged out"
+    IDLE_LOGOFF = "idle_logoff", "Logged off (idle)"
+    LOGIN_FAILED = "login_failed", "Failed login"
+    DENIED = "denied", "Access denied"
+    BREAK_GLASS = "break_glass", "Broke the glass"
+    EXPORT = "export", "Exported audit trail"
+
+
 class AccessEvent(AppendOnly):
-    class Action(models.TextChoices):
-        VIEW = "view", "Viewed"
-        LOGIN = "login", "Logged in"
-        LOGOUT = "logout", "Logged out"
-        IDLE_LOGOFF = "idle_logoff", "Logged off (idle)"
-        LOGIN_FAILED = "login_failed", "Failed login"
-        DENIED = "denied", "Access denied"
-        BREAK_GLASS = "break_glass", "Broke the glass"
-        EXPORT = "export", "Exported audit trail"
+    Action = AccessAction
 
     timestamp = models.DateTimeField(default=timezone.now, db_index=True)
     # No foreign-key constraint: the trail must outlive (and never block) changes to accounts.
@@ -91,8 +94,7 @@ class AccessEvent(AppendOnly):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(action__in=["view", "login", "logout", "idle_logoff", "login_failed",
-                                        "denied", "break_glass", "export"]),
+                condition=Q(action__in=AccessAction.values),
                 name="audit_accessevent_action_valid",
             ),
         ]

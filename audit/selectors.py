@@ -130,12 +130,13 @@ def rows(tuples) -> list[TrailRow]:
     for ts, actor_id, uname, action, ctype_id, obj_pk, obj_repr, url, ip, info, source in tuples:
         user = users.get(actor_id)
         ctype = ContentType.objects.get_for_id(ctype_id) if ctype_id else None
+        model = ctype.model_class() if ctype else None
         result.append(
             TrailRow(
                 timestamp=ts,
                 actor=user.get_username() if user else (uname or ""),
                 action=action,
-                object_type=ctype.model_class()._meta.label if ctype and ctype.model_class() else "",
+                object_type=model._meta.label if model else "",
                 object_pk=obj_pk or "",
                 object_repr=obj_repr or "",
                 url_name=url or "",

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import csv
-from datetime import UTC
 from collections.abc import Iterator
+from datetime import UTC
 
 from django.conf import settings
 from django.contrib import messages
@@ -118,7 +118,7 @@ def _csv_rows(writer, chunk) -> Iterator[str]:
 @require_capability(Capability.VIEW_AUDIT)
 def audit_export(request: HttpRequest) -> HttpResponse:
     """The filtered trail as CSV, streamed (no size limit, constant memory)."""
-    form, filters = _filters(request)
+    _form, filters = _filters(request)
     services.access_record(
         action=AccessEvent.Action.EXPORT,
         request=request,
