@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "accounts",
     "patients",
     "sessions_app",
+    "reports",
     "audit",
 ]
 

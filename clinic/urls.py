@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("patients/", include("patients.urls")),
+    path("reports/", include("reports.urls")),
     path("audit/", include("audit.urls")),
     path("", include("sessions_app.urls")),
     path("admin/", admin.site.urls),
