@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -196,6 +197,13 @@ def _minutes(delta: timedelta) -> int:
     return int(delta.total_seconds() // 60)
 
 
+def _minutes_left(until: datetime | None, now: datetime) -> int | None:
+    """Whole minutes until `until`, rounded up (a countdown shows 1 until it is over)."""
+    if until is None:
+        return None
+    return max(0, math.ceil((until - now).total_seconds() / 60))
+
+
 def first_dose_at(participant: Participant) -> datetime | None:
     return min((d.administered_at for d in participant.doses.all()), default=None)
 
@@ -329,9 +337,7 @@ def board_rows(sessions: Iterable[Session], *, now: datetime | None = None) -> l
                     if session.is_spravato
                     else None,
                     monitoring_ends_at=ends_at,
-                    monitoring_minutes_left=max(0, _minutes(ends_at - now) + 1)
-                    if ends_at and ends_at > now
-                    else (0 if ends_at else None),
+                    monitoring_minutes_left=_minutes_left(ends_at, now),
                     alerts=participant_alerts(participant),
                 )
             )

@@ -88,6 +88,8 @@ def _notes_page(
         "can_write": can_write,
         "writable": writable,
         "form": form or (IntegrationNoteForm() if writable else None),
+        # A refused note is shown with its errors even when the page would not offer the form.
+        "show_form": writable or form is not None,
         "addendum_for": addendum_for,
         "addendum_form": addendum_form,
     }
