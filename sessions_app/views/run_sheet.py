@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import Capability, require_capability, sessions_for_user, user_can
 
+from ..forms.booking import CancelForm
 from ..forms.clinical import (
     AddendumForm,
     AdverseEventForm,
@@ -234,6 +235,10 @@ def _render_run_sheet(
         "spravato_monitoring_minutes": clinic_rule("SPRAVATO_MONITORING_MINUTES"),
         "now": now,
     }
+    if context["can_book"]:
+        # The front desk's check-in / no-show / reschedule / cancel partials (views/booking.py).
+        context["participants"] = session.participants.all()
+        context["cancel_form"] = CancelForm()
     return render(request, "sessions_app/run_sheet.html", context, status=status)
 
 

@@ -701,3 +701,19 @@ def test_the_timeline_lists_entries_in_time_order_with_flags(client, clinician, 
     assert [e.kind for e in timeline] == ["phase", "vitals", "phase", "dose", "vitals"]
     assert [e.flagged for e in timeline][-1] is True
     assert [e.at for e in timeline] == sorted(e.at for e in timeline)
+
+
+def test_the_front_desk_gets_the_check_in_and_cancel_actions_on_the_run_sheet(
+    client, front_desk, guided
+):
+    participant = only(guided)
+    client.force_login(front_desk)
+    body = client.get(url("detail", guided.pk)).content.decode()
+    assert url("check_in", guided.pk, participant.pk) in body
+    assert url("cancel", guided.pk) in body
+
+
+def test_clinicians_do_not_get_the_front_desk_actions(client, clinician, guided):
+    client.force_login(clinician)
+    body = client.get(url("detail", guided.pk)).content.decode()
+    assert url("cancel", guided.pk) not in body
