@@ -18,6 +18,11 @@ class ProtectedDeleteError(Exception):
     """Raised when code tries to delete a row the clinic must keep."""
 
 
+class PatientQuerySet(models.QuerySet):
+    def delete(self):
+        raise ProtectedDeleteError("Patients are never deleted; mark them inactive.")
+
+
 class Patient(models.Model):
     class Sex(models.TextChoices):
         FEMALE = "F", "Female"
@@ -83,6 +88,8 @@ class Patient(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # Optimistic concurrency: a save based on an older version is refused (two open tabs).
     version = models.PositiveIntegerField(default=1)
+
+    objects = PatientQuerySet.as_manager()
 
     class Meta:
         ordering = ["last_name", "first_name", "mrn"]

@@ -24,7 +24,14 @@ class AppendOnlyError(Exception):
     """A clinical record was about to be changed or deleted. Corrections are addenda."""
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    def delete(self):
+        raise AppendOnlyError("Clinical records cannot be deleted.")
+
+
 class AppendOnlyModel(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
     class Meta:
         abstract = True
 

@@ -192,7 +192,8 @@ def _log(session: Session, from_phase: str, to_phase: str, actor: User, at: date
             )
     except IntegrityError as error:
         # The unique (session, to_phase) constraint: another request got there first.
-        raise ValidationError(ALREADY_MOVED.format(phase=to_phase)) from error
+        label = Session.Phase(to_phase).label
+        raise ValidationError(ALREADY_MOVED.format(phase=label)) from error
 
 
 @transaction.atomic

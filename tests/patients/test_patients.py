@@ -85,3 +85,11 @@ def test_age_counts_whole_years(location):
     patient = f.make_patient(location, date_of_birth=date(1961, 3, 2))
     assert patient.age_on(date(2026, 3, 1)) == 64
     assert patient.age_on(date(2026, 3, 2)) == 65
+
+
+def test_a_bulk_delete_of_patients_is_refused_too(patient):
+    from patients.models import Patient, ProtectedDeleteError
+
+    with pytest.raises(ProtectedDeleteError):
+        Patient.objects.filter(pk=patient.pk).delete()
+    assert Patient.objects.filter(pk=patient.pk).exists()

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 
 from sessions_app.models import (
     AppendOnlyError,
@@ -313,14 +313,24 @@ def test_deleting_a_clinical_record_is_refused(records, kind):
     assert type(records[kind]).objects.filter(pk=records[kind].pk).exists()
 
 
+@pytest.mark.parametrize(
+    ("kind", "model"),
+    [("vital", VitalSign), ("note", IntegrationNote), ("dose", DoseAdministration)],
+)
+def test_a_bulk_delete_is_refused(records, kind, model):
+    with pytest.raises(AppendOnlyError):
+        model.objects.filter(pk=records[kind].pk).delete()
+    assert model.objects.filter(pk=records[kind].pk).exists()
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize(
     ("kind", "model"),
     [("vital", VitalSign), ("note", IntegrationNote), ("dose", DoseAdministration)],
 )
-def test_a_raw_delete_is_refused_by_postgresql(records, kind, model):
-    with pytest.raises(DatabaseError), transaction.atomic():
-        model.objects.filter(pk=records[kind].pk).delete()
+def test_a_raw_sql_delete_is_refused_by_postgresql(records, kind, model):
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE id = %s", [records[kind].pk])
     assert model.objects.filter(pk=records[kind].pk).exists()
 
 
