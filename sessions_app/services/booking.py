@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -208,6 +209,13 @@ def session_book(
     return session
 
 
+class _Unchanged:
+    """Default for session_reschedule's optional arguments: keep what the session has."""
+
+
+UNCHANGED: Any = _Unchanged()
+
+
 @transaction.atomic
 def session_reschedule(
     *,
@@ -215,19 +223,20 @@ def session_reschedule(
     starts_at: datetime,
     ends_at: datetime,
     actor: User,
-    room: Room | None = None,
-    lead_guide: User | None = None,
-    co_guide: User | None = None,
-    clinician: User | None = None,
+    room: Room = UNCHANGED,
+    lead_guide: User = UNCHANGED,
+    co_guide: User | None = UNCHANGED,
+    clinician: User = UNCHANGED,
 ) -> Session:
-    """Move a scheduled session (and optionally change its room or staff), conflicts checked."""
+    """Move a scheduled session and optionally change its room or staff (co_guide=None removes
+    the co-guide); conflicts are checked as for a new booking."""
     session = Session.objects.select_for_update().get(pk=session.pk)
     if session.status != Session.Status.SCHEDULED:
         raise ValidationError(NOT_RESCHEDULABLE)
-    room = room or session.room
-    lead_guide = lead_guide or session.lead_guide
-    clinician = clinician or session.clinician
-    co_guide = co_guide if co_guide is not None else session.co_guide
+    room = session.room if room is UNCHANGED else room
+    lead_guide = session.lead_guide if lead_guide is UNCHANGED else lead_guide
+    clinician = session.clinician if clinician is UNCHANGED else clinician
+    co_guide = session.co_guide if co_guide is UNCHANGED else co_guide
     participants = list(
         session.participants.filter(
             attendance__in=[Participant.Attendance.EXPECTED, Participant.Attendance.CHECKED_IN]

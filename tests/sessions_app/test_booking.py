@@ -647,3 +647,28 @@ def test_check_in_closes_when_medication_starts(existing, clinician):
     with pytest.raises(ValidationError) as caught:
         participant_check_in(participant=existing.participants.get(), actor=clinician)
     assert caught.value.messages == [booking.CHECK_IN_CLOSED]
+
+
+def test_rescheduling_can_remove_the_co_guide(
+    front_desk, guide, other_guide, clinician, patient, room
+):
+    from sessions_app.services.booking import session_reschedule
+
+    session = f.book(
+        patients=[patient],
+        room=room,
+        guide=guide,
+        clinician=clinician,
+        actor=front_desk,
+        co_guide=other_guide,
+    )
+    session_reschedule(
+        session=session,
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        actor=front_desk,
+        co_guide=None,
+    )
+    session.refresh_from_db()
+    assert session.co_guide is None
+    assert session.lead_guide == guide
