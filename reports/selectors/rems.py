@@ -21,19 +21,22 @@ from datetime import timedelta
 
 from django.db.models import (
     BooleanField,
+    Case,
     Count,
     DecimalField,
     Exists,
     ExpressionWrapper,
     F,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
     Value,
+    When,
 )
-from django.db.models.functions import Concat
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.urls import reverse
 
 from sessions_app.models import DoseAdministration, Participant, Session, VitalSign
@@ -88,7 +91,7 @@ def spravato_participants(base: QuerySet | None = None) -> QuerySet:
                 doses.order_by("administered_at", "pk").values("administered_at")[:1]
             ),
             total_mg=Subquery(
-                doses.values("participant").annotate(s=Sum("dose_mg")).values("s"),
+                doses.order_by().values("participant").annotate(s=Sum("dose_mg")).values("s"),
                 output_field=DecimalField(max_digits=7, decimal_places=2),
             ),
             form_submitted_at=F("rems_form__submitted_at"),
@@ -124,15 +127,24 @@ def rems_report(filters: ReportFilters) -> Report:
     in_range = spravato_participants(
         Participant.objects.filter(filters.sessions_q("session__"), session__status__in=STARTED)
     )
-    summary = in_range.aggregate(
+    # Each check as a 0/1 column summed over the rows (Django keeps summed annotations in the
+    # inner query it builds; a FILTER that only names an Exists alias gets pruned).
+    as_int = {
+        "monitored": Case(When(_monitored_enough(), then=1), default=0),
+        "bp_before": Cast("bp_before", IntegerField()),
+        "bp_40": Cast("bp_40", IntegerField()),
+        "bp_discharge": Cast("bp_discharge", IntegerField()),
+        "form_on_time": Case(When(_on_time(deadline), then=1), default=0),
+        "form_late": Case(
+            When(Q(rems_form__isnull=False) & ~_on_time(deadline), then=1), default=0
+        ),
+        "form_missing": Case(When(rems_form__isnull=True, then=1), default=0),
+    }
+    summary = in_range.annotate(
+        **{f"n_{key}": ExpressionWrapper(expr, IntegerField()) for key, expr in as_int.items()}
+    ).aggregate(
         sessions=Count("pk"),
-        monitored=Count("pk", filter=_monitored_enough()),
-        bp_before=Count("pk", filter=Q(bp_before=True)),
-        bp_40=Count("pk", filter=Q(bp_40=True)),
-        bp_discharge=Count("pk", filter=Q(bp_discharge=True)),
-        form_on_time=Count("pk", filter=_on_time(deadline)),
-        form_late=Count("pk", filter=Q(rems_form__isnull=False) & ~_on_time(deadline)),
-        form_missing=Count("pk", filter=Q(rems_form__isnull=True)),
+        **{key: Coalesce(Sum(f"n_{key}"), 0) for key in as_int},
     )
     checks = [
         ("monitored", "Monitored >= 2 h"),
