@@ -105,7 +105,7 @@ class AccessLogMiddleware:
         access_record(
             action=AccessEvent.Action.VIEW,
             request=request,
-            model=apps.get_model(label),
-            object_pk=match.kwargs.get(kwarg),
+            model=apps.get_model(label) if label else None,
+            object_pk=match.kwargs.get(kwarg) if kwarg else None,
             status_code=status,
         )

@@ -48,9 +48,8 @@ def _changes(filters: dict) -> QuerySet:
     qs = LogEntry.objects.all()
     action = filters.get("action")
     if action:
-        if action not in CHANGE_ACTIONS:
-            return LogEntry.objects.none()
-        qs = qs.filter(action=CHANGE_ACTIONS[action])
+        # An access-only action: this half is empty (but keeps its columns for the union).
+        qs = qs.filter(action=CHANGE_ACTIONS[action]) if action in CHANGE_ACTIONS else qs.none()
     qs = _common(qs, filters, user_field="actor", ip_field="remote_addr")
     return qs.annotate(
         ts=F("timestamp"),
@@ -75,9 +74,7 @@ def _access(filters: dict) -> QuerySet:
     qs = AccessEvent.objects.all()
     action = filters.get("action")
     if action:
-        if action not in AccessEvent.Action.values:
-            return AccessEvent.objects.none()
-        qs = qs.filter(action=action)
+        qs = qs.filter(action=action) if action in AccessEvent.Action.values else qs.none()
     qs = _common(qs, filters, user_field="actor", ip_field="remote_addr")
     return qs.annotate(
         ts=F("timestamp"),
@@ -119,7 +116,9 @@ def trail(filters: dict) -> QuerySet:
     if order not in {"-timestamp", "timestamp"}:  # allow-list: no user text reaches ORDER BY
         order = "-timestamp"
     direction = "-ts" if order.startswith("-") else "ts"
-    return _changes(filters).union(_access(filters), all=True).order_by(direction)
+    # Both models have a default ordering, which a compound statement's parts may not carry.
+    changes, access = _changes(filters).order_by(), _access(filters).order_by()
+    return changes.union(access, all=True).order_by(direction)
 
 
 def rows(tuples) -> list[TrailRow]:

@@ -157,9 +157,7 @@ LOGGING = {
     # No PHI in application logs: URLs carry ids only, and query strings (filters) are cut off;
     # SQL (whose parameters would hold PHI) is never logged, whatever LOG_LEVEL says.
     "filters": {"no_query_strings": {"()": "audit.logging.StripQueryStringFilter"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["no_query_strings"]}
-    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["no_query_strings"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING", "handlers": ["console"], "propagate": False},
@@ -271,6 +269,8 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# A lockout ends a fixed time after it began: further tries during it do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
