@@ -363,6 +363,11 @@ class TimelineEntry:
     addenda: tuple = ()
 
 
+def _mg(amount) -> str:
+    """35.00 -> "35", 35.25 -> "35.25" (no exponent for 100)."""
+    return f"{amount.normalize():f}"
+
+
 def session_timeline(session: Session) -> list[TimelineEntry]:
     """Vitals, monitoring notes, doses, decisions, adverse events and phase changes in time
     order (pass a session loaded through with_run_sheet_data: no queries here)."""
@@ -405,17 +410,20 @@ def session_timeline(session: Session) -> list[TimelineEntry]:
             )
         for d in p.doses.all():
             if d.device_number:
-                title = f"Spravato device {d.device_number} ({d.dose_mg:g} mg), lot {d.lot_number}"
+                title = (
+                    f"Spravato device {d.device_number} ({_mg(d.dose_mg)} mg), lot {d.lot_number}"
+                )
             else:
                 per_kg = f", {d.mg_per_kg} mg/kg" if d.mg_per_kg is not None else ""
                 title = (
-                    f"Ketamine {d.dose_mg:g} mg {d.get_route_display()}{per_kg}, lot {d.lot_number}"
+                    f"Ketamine {_mg(d.dose_mg)} mg {d.get_route_display()}{per_kg}, "
+                    f"lot {d.lot_number}"
                 )
             detail = f"by {d.administered_by}"
             if d.infusion_minutes:
                 detail += f"; infusion over {d.infusion_minutes} min"
             if d.wasted_mg:
-                detail += f"; {d.wasted_mg:g} mg wasted, witnessed by {d.witness}"
+                detail += f"; {_mg(d.wasted_mg)} mg wasted, witnessed by {d.witness}"
             entries.append(
                 TimelineEntry(
                     at=d.administered_at, kind="dose", participant=p, title=title, detail=detail

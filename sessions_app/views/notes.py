@@ -114,7 +114,8 @@ def notes(request: HttpRequest, pk: int, participant_pk: int) -> HttpResponse:
         except ValidationError as error:
             attach_errors(form, error)
         else:
-            messages.success(request, NOTE_SAVED.format(patient=participant.patient.short_name))
+            text = NOTE_SAVED.format(patient=participant.patient.short_name)
+            messages.success(request, text[:-1] if text.endswith("..") else text)
             return redirect("sessions_app:notes", pk=pk, participant_pk=participant.pk)
     return _notes_page(request, participant, form=form)
 

@@ -73,6 +73,12 @@ def _get_participant_for_user(request: HttpRequest, pk: int, participant_pk: int
     )
 
 
+def _sentence(template: str, participant: Participant) -> str:
+    """Fill in the patient's short name ("Ana R.") without doubling the final full stop."""
+    text = template.format(patient=participant.patient.short_name)
+    return text[:-1] if text.endswith("..") else text
+
+
 def _back(participant: Participant) -> HttpResponse:
     return redirect(
         reverse("sessions_app:detail", args=[participant.session_id]) + f"#p{participant.pk}"
@@ -309,7 +315,7 @@ def _clinical_post(
         except ValidationError as error:
             attach_errors(form, error)
         else:
-            messages.success(request, success.format(patient=participant.patient.short_name))
+            messages.success(request, _sentence(success, participant))
             return _back(participant)
     return _render_run_sheet(request, pk, bound=(participant.pk, name, form))
 
