@@ -7,7 +7,7 @@ RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres check bench seed clean
+.PHONY: run test test-sqlite test-postgres check bench seed-bulk seed clean
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -46,6 +46,15 @@ check: $(DEV_STAMP)
 	DEBUG=1 $(PY) manage.py check
 	SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	  ALLOWED_HOSTS=clinic.example.org $(PY) manage.py check --deploy --fail-level WARNING
+
+## bench: years of generated data on a throwaway PostgreSQL (seeded once, cached in bench/.cache),
+## gunicorn with production settings, locust on every key page; prints and writes bench/results.md
+bench: $(DEV_STAMP)
+	scripts/bench.sh $(BENCH_ARGS)
+
+## seed-bulk: the benchmark dataset into DATABASE_URL's database (PATIENTS=, SESSIONS= to size it)
+seed-bulk: $(DEV_STAMP)
+	$(PY) manage.py seed_bulk --patients $(or $(PATIENTS),20000) --sessions $(or $(SESSIONS),200000)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
