@@ -22,6 +22,8 @@ LOGGED_VIEWS: dict[str, tuple[str | None, str | None]] = {
     "sessions_app:cancel": ("sessions_app.Session", "pk"),
     # Clinical notes of one participant.
     "sessions_app:notes": ("sessions_app.Participant", "participant_pk"),
+    # The printable Spravato REMS Patient Monitoring Form (name, date of birth, vitals).
+    "reports:rems_form": ("sessions_app.Participant", "participant_pk"),
     # Many patients' live clinical state at once.
     "sessions_app:board": (None, None),
 }
