@@ -27,6 +27,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     IntegerField,
     OuterRef,
     Q,
@@ -82,18 +83,14 @@ def spravato_participants(base: QuerySet | None = None) -> QuerySet:
     low, high = clinic_rule("SPRAVATO_BP_CHECK_WINDOW_MINUTES")
     within = clinic_rule("SPRAVATO_DISCHARGE_BP_WITHIN_MINUTES")
     deadline = timedelta(days=rems_setting("MONITORING_FORM_DEADLINE_DAYS"))
-    doses = DoseAdministration.objects.filter(participant=OuterRef("pk"))
     qs = base if base is not None else Participant.objects.all()
     return (
         qs.filter(session__service_type=ServiceType.SPRAVATO, attendance__in=ATTENDED)
+        # Device 1 is the first dose (devices are numbered, unique per participant): a join,
+        # where a "first dose" subquery per row would run several times per row.
+        .annotate(first_device=FilteredRelation("doses", condition=Q(doses__device_number=1)))
         .annotate(
-            first_dose_at=Subquery(
-                doses.order_by("administered_at", "pk").values("administered_at")[:1]
-            ),
-            total_mg=Subquery(
-                doses.order_by().values("participant").annotate(s=Sum("dose_mg")).values("s"),
-                output_field=DecimalField(max_digits=7, decimal_places=2),
-            ),
+            first_dose_at=F("first_device__administered_at"),
             form_submitted_at=F("rems_form__submitted_at"),
         )
         .annotate(
@@ -168,6 +165,14 @@ def rems_report(filters: ReportFilters) -> Report:
     session_rows = (
         in_range.annotate(
             patient_name=Concat("patient__first_name", Value(" "), "patient__last_name"),
+            total_mg=Subquery(
+                DoseAdministration.objects.filter(participant=OuterRef("pk"))
+                .order_by()
+                .values("participant")
+                .annotate(s=Sum("dose_mg"))
+                .values("s"),
+                output_field=DecimalField(max_digits=7, decimal_places=2),
+            ),
         )
         .values(
             "pk",
