@@ -77,7 +77,8 @@ def session_return_url(request: HttpRequest, session: Session) -> str:
     """Back to where the action came from (a local `next`), else the session's page, else the
     day view of the session's date."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    # Only a local path: redirect() would try a bare word like "-1" as a URL name (500).
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
