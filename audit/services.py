@@ -93,3 +93,16 @@ def break_glass_grant(*, user, patient, reason: str, request: HttpRequest | None
         detail=reason,
     )
     return grant
+
+
+def change_record(*, before: Model, after: Model):
+    """Change history for a write that bypasses model signals (QuerySet.update, e.g. the
+    compare-and-swap in patients.services.patient_update). Actor and IP come from the request
+    context like every other auditlog entry. Returns the LogEntry, or None if nothing changed."""
+    from auditlog.diff import model_instance_diff
+    from auditlog.models import LogEntry
+
+    changes = model_instance_diff(before, after)
+    if not changes:
+        return None
+    return LogEntry.objects.log_create(after, action=LogEntry.Action.UPDATE, changes=changes)

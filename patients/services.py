@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from audit.services import change_record
 
 from .models import Assessment, Patient, TreatmentCourse
 from .scales import PHQ9_SELF_HARM_ITEM, SCALES
@@ -39,6 +40,7 @@ def patient_update(*, patient: Patient, actor: User, version: int, **fields: Any
 
     The version check is the compare-and-swap that refuses the second of two tabs (lost update).
     """
+    before = Patient.objects.filter(pk=patient.pk).first()
     for name, value in fields.items():
         setattr(patient, name, value)
     patient.full_clean()
@@ -50,6 +52,8 @@ def patient_update(*, patient: Patient, actor: User, version: int, **fields: Any
     if not updated:
         raise ValidationError(STALE_EDIT)
     patient.refresh_from_db()
+    # QuerySet.update() sends no signals: the change history is written here.
+    change_record(before=before, after=patient)
     return patient
 
 

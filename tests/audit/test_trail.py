@@ -246,3 +246,22 @@ def test_the_admin_cannot_change_or_delete_the_trail(client, model_name, locatio
         # Change page is view-only: a POST changes nothing.
         client.post(reverse(f"admin:{app}_{model}_change", args=[obj.pk]), {})
         obj.refresh_from_db()
+
+
+def test_a_patient_edit_through_the_version_check_is_in_the_change_history(
+    client, front_desk, patient
+):
+    from patients.services import patient_update
+
+    request = RequestFactory().post("/x", REMOTE_ADDR="10.3.3.3")
+    request.user = front_desk
+
+    def view(request):
+        return patient_update(
+            patient=patient, actor=front_desk, version=patient.version, phone="555-0199"
+        )
+
+    AuditActorMiddleware(view)(request)
+    update = LogEntry.objects.get_for_object(patient).filter(action=LogEntry.Action.UPDATE).get()
+    assert update.changes_dict["phone"][1] == "555-0199"
+    assert update.actor == front_desk and update.remote_addr == "10.3.3.3"
