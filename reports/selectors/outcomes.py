@@ -28,10 +28,11 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    RowRange,
     Value,
     Window,
 )
-from django.db.models.functions import Concat, FirstValue, RowNumber
+from django.db.models.functions import Concat, FirstValue, LastValue, RowNumber
 
 from patients.models import Assessment, Scale, TreatmentCourse
 from patients.scales import RESPONSE_DROP, SCALES
@@ -66,22 +67,21 @@ def courses_in_range(filters: ReportFilters) -> QuerySet:
 
 def course_scores(filters: ReportFilters, courses: QuerySet) -> QuerySet:
     """One row per (course, scale): baseline, latest and number of scores (window functions)."""
-    partition = [F("course_id"), F("scale")]
+    # Every window shares one partition and order (one sort); "latest" reads the whole frame.
+    window = {
+        "partition_by": [F("course_id"), F("scale")],
+        "order_by": [F("administered_at").asc(), F("pk").asc()],
+    }
+    whole = RowRange(start=None, end=None)
     return (
         Assessment.objects.filter(
             course__in=courses.values("pk"), administered_at__lt=filters.ends_before
         )
         .annotate(
-            row=Window(RowNumber(), partition_by=partition, order_by=[F("administered_at"), "pk"]),
-            baseline=Window(
-                FirstValue("total"), partition_by=partition, order_by=[F("administered_at"), "pk"]
-            ),
-            latest=Window(
-                FirstValue("total"),
-                partition_by=partition,
-                order_by=[F("administered_at").desc(), F("pk").desc()],
-            ),
-            scores=Window(Count("pk"), partition_by=partition),
+            row=Window(RowNumber(), **window),
+            baseline=Window(FirstValue("total"), **window),
+            latest=Window(LastValue("total"), frame=whole, **window),
+            scores=Window(Count("pk"), frame=whole, **window),
         )
         .filter(row=1)
     )
