@@ -166,7 +166,6 @@ def _card(request: HttpRequest, session: Session, participant: Participant, now)
     active = participant.is_active and session.status == Session.Status.IN_PROGRESS
     if user_can(user, Capability.RUN_SESSIONS) and active:
         card.forms["vitals"] = VitalsForm(prefix=prefix("vitals"))
-        card.forms["adverse_event"] = AdverseEventForm(prefix=prefix("adverse_event"))
         if session.phase == Session.Phase.MEDICATION:
             if session.is_spravato:
                 if card.device_next:
@@ -184,6 +183,9 @@ def _card(request: HttpRequest, session: Session, participant: Participant, now)
                 prefix=prefix("discharge"),
                 initial={"transport_arrangement": participant.transport_arrangement},
             )
+    if user_can(user, Capability.RUN_SESSIONS) and active:
+        # Last in the card: the everyday forms (vitals, dose, discharge) come first.
+        card.forms["adverse_event"] = AdverseEventForm(prefix=prefix("adverse_event"))
     if user_can(user, Capability.RUN_SESSIONS) and card.rems_due:
         card.forms["rems"] = RemsForm(prefix=prefix("rems"))
     if (
