@@ -29,7 +29,7 @@ NOT_IN_PROGRESS = "The session is not in progress."
 ALREADY_MOVED = "The session has already moved to {phase}; reload the page."
 NO_PARTICIPANTS = "No patient is attending this session."
 NOT_CHECKED_IN = "{patient} is not checked in."
-PRE_DOSE_VITALS_MISSING = "Pre-dose vitals missing for {patient}."
+PRE_DOSE_VITALS_MISSING = "Pre-dose vitals missing for {patient}"
 PRE_DOSE_VITALS_STALE = (
     "Pre-dose vitals for {patient} are older than {minutes} minutes; take them again."
 )
@@ -37,7 +37,7 @@ BP_DECISION_NEEDED = (
     "Pre-dose BP {bp} for {patient} is above {limit}: a clinician must record the decision "
     "to proceed."
 )
-DOSE_MISSING = "No dose recorded for {patient}."
+DOSE_MISSING = "No dose recorded for {patient}"
 SPRAVATO_DOSE_INCOMPLETE = "{patient} has {given} mg of esketamine; the dose must be {allowed} mg."
 NOT_DISCHARGED = "{patient} has not been discharged."
 DISCHARGE_ONLY_IN_INTEGRATION = "Patients are discharged during the integration phase."

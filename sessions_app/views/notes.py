@@ -24,7 +24,7 @@ from ..models import IntegrationNote, Participant
 from ..selectors import outcome_trend, patient_integration_notes, sessions_led_by
 from ..services import clinical
 
-NOTE_SAVED = "Integration note saved for {patient}."
+NOTE_SAVED = "Integration note saved for {patient}"
 ADDENDUM_SAVED = "Addendum added; the original note is unchanged."
 
 
@@ -114,8 +114,7 @@ def notes(request: HttpRequest, pk: int, participant_pk: int) -> HttpResponse:
         except ValidationError as error:
             attach_errors(form, error)
         else:
-            text = NOTE_SAVED.format(patient=participant.patient.short_name)
-            messages.success(request, text[:-1] if text.endswith("..") else text)
+            messages.success(request, NOTE_SAVED.format(patient=participant.patient.short_name))
             return redirect("sessions_app:notes", pk=pk, participant_pk=participant.pk)
     return _notes_page(request, participant, form=form)
 

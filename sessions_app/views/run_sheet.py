@@ -74,9 +74,8 @@ def _get_participant_for_user(request: HttpRequest, pk: int, participant_pk: int
 
 
 def _sentence(template: str, participant: Participant) -> str:
-    """Fill in the patient's short name ("Ana R.") without doubling the final full stop."""
-    text = template.format(patient=participant.patient.short_name)
-    return text[:-1] if text.endswith("..") else text
+    # Templates end with the short name ("Ana R."), which brings its own full stop.
+    return template.format(patient=participant.patient.short_name)
 
 
 def _back(participant: Participant) -> HttpResponse:
@@ -332,7 +331,7 @@ def vitals_add(request: HttpRequest, pk: int, participant_pk: int) -> HttpRespon
         name="vitals",
         form_class=VitalsForm,
         service=clinical.vitals_record,
-        success="Vitals recorded for {patient}.",
+        success="Vitals recorded for {patient}",
     )
 
 
@@ -347,7 +346,7 @@ def dose_add(request: HttpRequest, pk: int, participant_pk: int) -> HttpResponse
         form_class=KetamineDoseForm,
         form_kwargs={"needs_session": True},
         service=clinical.dose_record,
-        success="Dose recorded for {patient}.",
+        success="Dose recorded for {patient}",
     )
 
 
@@ -362,7 +361,7 @@ def device_add(request: HttpRequest, pk: int, participant_pk: int) -> HttpRespon
         form_class=SpravatoDeviceForm,
         form_kwargs={"needs_session": True},
         service=clinical.spravato_device_record,
-        success="Spravato device recorded for {patient}.",
+        success="Spravato device recorded for {patient}",
     )
 
 
@@ -376,7 +375,7 @@ def dose_decision_add(request: HttpRequest, pk: int, participant_pk: int) -> Htt
         name="decision",
         form_class=DoseDecisionForm,
         service=clinical.dose_decision_record,
-        success="Decision to proceed recorded for {patient}.",
+        success="Decision to proceed recorded for {patient}",
     )
 
 
@@ -390,7 +389,7 @@ def adverse_event_add(request: HttpRequest, pk: int, participant_pk: int) -> Htt
         name="adverse_event",
         form_class=AdverseEventForm,
         service=clinical.adverse_event_record,
-        success="Adverse event recorded for {patient}.",
+        success="Adverse event recorded for {patient}",
     )
 
 
@@ -418,7 +417,7 @@ def rems_submit(request: HttpRequest, pk: int, participant_pk: int) -> HttpRespo
         name="rems",
         form_class=RemsForm,
         service=clinical.rems_form_submit,
-        success="REMS monitoring form submitted for {patient}.",
+        success="REMS monitoring form submitted for {patient}",
     )
 
 
@@ -432,7 +431,7 @@ def preparation_update(request: HttpRequest, pk: int, participant_pk: int) -> Ht
         name="preparation",
         form_class=PreparationForm,
         service=participant_update_preparation,
-        success="Preparation checklist saved for {patient}.",
+        success="Preparation checklist saved for {patient}",
     )
 
 
