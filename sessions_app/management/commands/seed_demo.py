@@ -594,29 +594,33 @@ class Command(BaseCommand):
                 route=rule.routes[0],
                 allow_past=True,
             )
-            phases.session_start(session=session, actor=clinician)
-            for participant in session.participants.all():
-                booking.participant_check_in(participant=participant, actor=staff["frontdesk"])
-                clinical.vitals_record(
-                    participant=participant,
-                    actor=clinician,
-                    systolic=self.rng.randint(118, 136),
-                    diastolic=self.rng.randint(72, 86),
-                    heart_rate=self.rng.randint(64, 84),
-                    spo2=98,
-                    respiratory_rate=14,
-                    recorded_at=now - timedelta(minutes=(dosed_ago or 0) + 10),
-                )
             if dosed_ago is None:
+                # Preparing right now: exactly what the run sheet does.
+                phases.session_start(session=session, actor=clinician)
+                for participant in session.participants.all():
+                    booking.participant_check_in(participant=participant, actor=staff["frontdesk"])
+                    clinical.vitals_record(
+                        participant=participant,
+                        actor=clinician,
+                        systolic=self.rng.randint(118, 136),
+                        diastolic=self.rng.randint(72, 86),
+                        heart_rate=self.rng.randint(64, 84),
+                        spo2=98,
+                        respiratory_rate=14,
+                    )
                 continue
-            self._dose_in_the_past(
-                session, clinician, staff[guide], now - timedelta(minutes=dosed_ago)
-            )
+            self._dosed_earlier(session, clinician, starts_at, now - timedelta(minutes=dosed_ago))
 
-    def _dose_in_the_past(self, session, clinician, guide, dose_at) -> None:
-        # The medication gate reads "now", so the history of a running session is written as
-        # the run sheet would have written it at the time.
-        session.refresh_from_db()
+    def _dosed_earlier(self, session, clinician, started_at, dose_at) -> None:
+        """A session that started before "now": its rows are written with the times at which the
+        run sheet would have written them (the phase services act at the present moment)."""
+        PhaseTransition.objects.create(
+            session=session,
+            from_phase="",
+            to_phase=Session.Phase.PREPARATION,
+            actor=clinician,
+            at=started_at,
+        )
         PhaseTransition.objects.create(
             session=session,
             from_phase=Session.Phase.PREPARATION,
@@ -624,8 +628,26 @@ class Command(BaseCommand):
             actor=clinician,
             at=dose_at - timedelta(minutes=2),
         )
-        Session.objects.filter(pk=session.pk).update(phase=Session.Phase.MEDICATION)
+        Session.objects.filter(pk=session.pk).update(
+            status=Session.Status.IN_PROGRESS,
+            phase=Session.Phase.MEDICATION,
+            started_at=started_at,
+        )
+        session.participants.update(
+            attendance=Participant.Attendance.CHECKED_IN, checked_in_at=started_at
+        )
         for participant in session.participants.all():
+            VitalSign.objects.create(
+                participant=participant,
+                recorded_at=dose_at - timedelta(minutes=10),
+                recorded_by=clinician,
+                phase=Session.Phase.PREPARATION,
+                systolic=128,
+                diastolic=80,
+                heart_rate=74,
+                spo2=98,
+                respiratory_rate=14,
+            )
             if session.is_spravato:
                 for number in (1, 2):
                     DoseAdministration.objects.create(
