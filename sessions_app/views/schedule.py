@@ -116,13 +116,19 @@ def _shows(session: Session, filters: ScheduleFilters) -> bool:
     return filters.guide.pk in (session.lead_guide_id, session.co_guide_id)
 
 
-def _slots(location: Location, day: date) -> list[datetime]:
+def _slots(location: Location, day: date, sessions: list[Session] = ()) -> list[datetime]:
+    """30-minute slots over the open hours, stretched to show any session booked outside them
+    (an evening session must never vanish from the day view)."""
+    step = timedelta(minutes=SLOT_MINUTES)
+    day_start, day_end = _local(day, time.min), _local(day + timedelta(days=1), time.min)
+    at = min([_local(day, location.opens_at)] + [max(s.starts_at, day_start) for s in sessions])
+    at = timezone.localtime(at)
+    at = at.replace(minute=at.minute - at.minute % SLOT_MINUTES, second=0, microsecond=0)
+    closes = max([_local(day, location.closes_at)] + [min(s.ends_at, day_end) for s in sessions])
     slots = []
-    at = _local(day, location.opens_at)
-    closes = _local(day, location.closes_at)
     while at < closes:
         slots.append(at)
-        at += timedelta(minutes=SLOT_MINUTES)
+        at += step
     return slots
 
 
@@ -172,13 +178,13 @@ def schedule_day(request: HttpRequest) -> HttpResponse:
     rooms = [filters.room] if filters.room else filters.rooms
     now = timezone.now()
     if filters.location is not None:
-        slots = _slots(filters.location, filters.day)
         sessions = _sessions(
             request,
             filters.location,
             _local(filters.day, time.min),
             _local(filters.day + timedelta(days=1), time.min),
         )
+        slots = _slots(filters.location, filters.day, sessions)
         by_room: dict[int, list[Session]] = {room.pk: [] for room in rooms}
         for session in sessions:
             if session.room_id in by_room:

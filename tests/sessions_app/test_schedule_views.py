@@ -67,6 +67,26 @@ def test_rooms_are_columns_and_the_grid_follows_opening_hours(client, front_desk
     assert timezone.localtime(slots[-1]).strftime("%H:%M") == "17:30"
 
 
+def test_a_session_outside_opening_hours_still_shows_and_stretches_the_grid(
+    client, front_desk, patient, room, guide, clinician
+):
+    f.book(
+        patients=[patient],
+        room=room,
+        guide=guide,
+        clinician=clinician,
+        actor=front_desk,
+        starts_at=local(3, 18, 30),
+        minutes=90,
+    )
+    client.force_login(front_desk)
+    response = client.get(DAY, {"date": "2026-03-03"})
+    slots = [timezone.localtime(row["slot"]).strftime("%H:%M") for row in response.context["rows"]]
+    assert slots[0] == "08:00"
+    assert slots[-1] == "19:30"
+    assert "Ana R." in response.content.decode()
+
+
 def test_past_slots_are_not_offered_for_booking(client, front_desk, room):
     client.force_login(front_desk)
     page = client.get(DAY, {"date": "2026-03-01"}).content.decode()
