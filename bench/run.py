@@ -126,17 +126,17 @@ def start_gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.P
         env=env,
         start_new_session=True,  # its own process group, stopped as one at the end
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:
-            requests.get(f"http://{HOST}:{port}/ping/", timeout=2, allow_redirects=False)
+            requests.get(f"http://{HOST}:{port}/ping/", timeout=10, allow_redirects=False)
             return server
-        except requests.ConnectionError:
+        except requests.RequestException:
             if server.poll() is not None:
                 raise SystemExit("bench: gunicorn exited at start") from None
             time.sleep(0.5)
     stop(server)
-    raise SystemExit("bench: gunicorn did not answer within 60 s")
+    raise SystemExit("bench: gunicorn did not answer within 90 s")
 
 
 def stop(server: subprocess.Popen) -> None:
@@ -347,6 +347,8 @@ def main() -> None:
     port = free_port()
     base = f"http://{HOST}:{port}"
     step(f"gunicorn, {args.workers} workers, on {base}; {args.users} users x {args.duration} s")
+    # SIGTERM (e.g. from `timeout`) unwinds like Ctrl-C, so the finally below stops gunicorn.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     server = start_gunicorn(env, port, args.workers)
     try:
         for n, page in enumerate(runnable, 1):
