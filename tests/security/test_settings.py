@@ -25,7 +25,14 @@ def _production_env(**extra: str) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"PYTEST_VERSION", "DEBUG", "HTTPS_ONLY", "DATABASE_URL"}
+        if key
+        not in {
+            "PYTEST_VERSION",
+            "DEBUG",
+            "HTTPS_ONLY",
+            "DATABASE_URL",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
         and not key.startswith("PYTEST_")
     }
     env.update(
