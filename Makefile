@@ -34,7 +34,7 @@ test: $(DEV_STAMP)
 	$(MAKE) --no-print-directory test-postgres
 
 test-sqlite: $(DEV_STAMP)
-	DATABASE_URL= $(PY) -m pytest $(PYTEST_ARGS)
+	env -u DATABASE_URL $(PY) -m pytest $(PYTEST_ARGS)
 
 test-postgres: $(DEV_STAMP)
 	scripts/with-postgres.sh $(PY) -m pytest $(PYTEST_ARGS)

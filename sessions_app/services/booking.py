@@ -202,10 +202,9 @@ def session_book(
         booked_by=actor,
         notes=notes,
     )
-    Participant.objects.bulk_create(
-        Participant(session=session, patient=patient, course=courses.get(patient.pk))
-        for patient in patients
-    )
+    # One save per patient (at most six): the audit trail hooks model saves, not bulk inserts.
+    for patient in patients:
+        Participant.objects.create(session=session, patient=patient, course=courses.get(patient.pk))
     return session
 
 
@@ -302,7 +301,9 @@ def session_mark_no_show(*, session: Session, actor: User) -> Session:
         raise ValidationError(NO_SHOW_ONLY_BEFORE_START)
     session.status = Session.Status.NO_SHOW
     session.save()
-    session.participants.update(attendance=Participant.Attendance.NO_SHOW)
+    for participant in session.participants.all():
+        participant.attendance = Participant.Attendance.NO_SHOW
+        participant.save(update_fields=["attendance", "updated_at"])
     return session
 
 

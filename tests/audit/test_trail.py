@@ -265,3 +265,30 @@ def test_a_patient_edit_through_the_version_check_is_in_the_change_history(
     update = LogEntry.objects.get_for_object(patient).filter(action=LogEntry.Action.UPDATE).get()
     assert update.changes_dict["phone"][1] == "555-0199"
     assert update.actor == front_desk and update.remote_addr == "10.3.3.3"
+
+
+def test_booking_and_a_no_show_put_each_participant_in_the_change_history(
+    front_desk, guide, clinician, group_room
+):
+    from sessions_app.services.booking import session_mark_no_show
+
+    patients = [f.make_patient(group_room.location) for _ in range(3)]
+    session = f.book(
+        service_type="group",
+        patients=patients,
+        room=group_room,
+        guide=guide,
+        clinician=clinician,
+        actor=front_desk,
+    )
+    participants = list(session.participants.all())
+    for participant in participants:
+        assert (
+            LogEntry.objects.get_for_object(participant)
+            .filter(action=LogEntry.Action.CREATE)
+            .exists()
+        )
+    session_mark_no_show(session=session, actor=front_desk)
+    for participant in participants:
+        update = LogEntry.objects.get_for_object(participant).get(action=LogEntry.Action.UPDATE)
+        assert update.changes_dict["attendance"][1] == "no_show"
