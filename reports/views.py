@@ -25,7 +25,7 @@ from sessions_app.rules import ServiceType, clinic_rule, rems_setting
 from .csv import csv_response
 from .forms import filter_form_for
 from .selectors import REPORTS
-from .selectors.common import Report, ReportFilters, Table
+from .selectors.common import Report, ReportFilters, Table, analytic_queries
 
 PAGE_SIZE = 50
 
@@ -44,7 +44,8 @@ def _table_context(request: HttpRequest, report: Report, filters: ReportFilters)
         rows: Any = table.rows
         if table.paginate:
             param = f"{table.slug}-page"
-            page = Paginator(table.rows, PAGE_SIZE).get_page(request.GET.get(param))
+            source: Any = table.rows if table.count is None else _Counted(table.rows, table.count)
+            page = Paginator(source, PAGE_SIZE).get_page(request.GET.get(param))
             rows = page.object_list
             page.param = param
             page.query_prefix = urlencode(query)
@@ -64,6 +65,22 @@ def _table_context(request: HttpRequest, report: Report, filters: ReportFilters)
     return tables
 
 
+class _Counted:
+    """A queryset whose length the report already computed: slicing still runs the query."""
+
+    def __init__(self, rows: Any, count: int) -> None:
+        self.rows, self._count = rows, count
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, key):
+        return self.rows[key]
+
+
 @require_GET
 @require_capability(Capability.VIEW_REPORTS)
 def report_page(request: HttpRequest, slug: str) -> HttpResponse:
@@ -74,11 +91,13 @@ def report_page(request: HttpRequest, slug: str) -> HttpResponse:
     context: dict[str, Any] = {"spec": spec, "form": form, "reports": REPORTS.values()}
     if form.is_valid():
         filters = form.filters()
-        report = spec.build(filters)
+        with analytic_queries():
+            report = spec.build(filters)
+            tables = _table_context(request, report, filters)
         context.update(
             filters=filters,
             report=report,
-            tables=_table_context(request, report, filters),
+            tables=tables,
             query=urlencode(filters.as_query()),
             charts=[
                 {"data_id": f"{chart.id}-data", "title": chart.title, "data": chart.as_json()}
@@ -98,7 +117,8 @@ def export_csv(request: HttpRequest, slug: str, table: str) -> HttpResponse:
     if not form.is_valid():
         return HttpResponseBadRequest("Invalid report filters.", content_type="text/plain")
     filters = form.filters()
-    found: Table | None = spec.build(filters).table(table)
+    with analytic_queries():
+        found: Table | None = spec.build(filters).table(table)
     if found is None:
         raise Http404
     filename = f"{slug}-{found.slug}-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}.csv"

@@ -14,13 +14,15 @@ thing on PostgreSQL (production, benchmark) and SQLite (development, the fast te
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Aggregate, ExpressionWrapper, F, FloatField, Func, Q
 from django.db.models.functions import Cast, NullIf
 
@@ -97,6 +99,22 @@ class ReportFilters:
 
 
 # --- Database helpers --------------------------------------------------------------------
+
+
+@contextmanager
+def analytic_queries() -> Iterator[None]:
+    """Run a report's queries in one read transaction with PostgreSQL's JIT compiler off.
+
+    A year of data gives plans whose cost estimate passes jit_above_cost, and on this 2-core
+    machine compiling them took 0.3-1.6 s per query (EXPLAIN ANALYZE "JIT: Timing") for queries
+    that run in 20-300 ms: interpretation is always faster at this size. SET LOCAL lasts until
+    the end of this transaction only, so no other page's queries are affected.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        yield
 
 
 class MinutesBetween(Func):
@@ -238,6 +256,8 @@ class Table:
     transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     # Applied to the stream of rows (a page, or the export): adds figures fetched in bulk.
     enrich: Callable[[Iterable[dict[str, Any]]], Iterable[dict[str, Any]]] | None = None
+    # Number of rows when the report already knows it (spares the paginator a COUNT query).
+    count: int | None = None
 
     def iter_rows(self, rows: Iterable[dict[str, Any]] | None = None) -> Iterable[dict[str, Any]]:
         rows = self.rows if rows is None else rows

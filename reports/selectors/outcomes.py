@@ -47,21 +47,30 @@ SHOWN_SCALES = [Scale.PHQ9, Scale.GAD7, Scale.MADRS, Scale.PCL5, Scale.CADSS]
 
 
 def courses_in_range(filters: ReportFilters) -> QuerySet:
-    sessions = Participant.objects.filter(
-        filters.sessions_q("session__", dated=False), course=OuterRef("pk")
-    )
-    active = Exists(sessions.filter(filters.in_range_q("session__starts_at"))) | Exists(
-        Assessment.objects.filter(course=OuterRef("pk")).filter(
-            filters.in_range_q("administered_at")
-        )
-    )
-    qs = TreatmentCourse.objects.filter(active)
+    """Courses with a session or an assessment in the range (and the other filters).
+
+    Shaped as `id IN (courses of in-range sessions) OR id IN (courses of in-range
+    assessments)`: PostgreSQL builds each list once (hashed subplans, starting from the date
+    range) instead of probing two correlated EXISTS per course of the whole history (0.5 s per
+    query, and a cost estimate that switched the JIT compiler on for another 0.3-1.6 s).
+    """
+    session_courses = Participant.objects.filter(
+        filters.sessions_q("session__"), course__isnull=False
+    ).values("course_id")
+    assessed_courses = Assessment.objects.filter(
+        filters.in_range_q("administered_at"), course__isnull=False
+    ).values("course_id")
+    qs = TreatmentCourse.objects.filter(Q(pk__in=session_courses) | Q(pk__in=assessed_courses))
     if filters.service_type:
         qs = qs.filter(service_type=filters.service_type)
     if filters.location_id is not None:
         qs = qs.filter(patient__home_location_id=filters.location_id)
     if filters.guide_id is not None:
-        qs = qs.filter(Exists(sessions))
+        qs = qs.filter(
+            pk__in=Participant.objects.filter(
+                filters.sessions_q("session__", dated=False), course__isnull=False
+            ).values("course_id")
+        )
     return qs
 
 
