@@ -116,8 +116,15 @@ class Session(models.Model):
     class Meta:
         ordering = ["starts_at", "pk"]
         indexes = [
-            # Schedule day/week view: sessions of one location in a time window.
-            models.Index(fields=["location", "starts_at"], name="sessions_loc_start_idx"),
+            # Schedule day/week view (views/schedule.py `_sessions`): one location's sessions
+            # overlapping a window, `location = ? AND ends_at > window_start AND starts_at <
+            # window_end`. ends_at gives the scan a lower bound (only sessions ending after the
+            # window opens: this week and the future); starts_at in the key filters in the index.
+            # Replaces (location, starts_at), whose scan had no lower bound and so read the
+            # location's whole history (the planner preferred the plain location_id index).
+            models.Index(
+                fields=["location", "ends_at", "starts_at"], name="sessions_loc_end_start_idx"
+            ),
             # Conflict checks and "my sessions": one person's or room's sessions around a time.
             models.Index(fields=["room", "starts_at"], name="sessions_room_start_idx"),
             models.Index(fields=["lead_guide", "starts_at"], name="sessions_guide_start_idx"),

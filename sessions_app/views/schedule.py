@@ -8,11 +8,12 @@ Each view runs a fixed number of queries whatever the number of sessions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
@@ -22,6 +23,7 @@ from accounts.models import User
 from accounts.permissions import Capability, require_capability, sessions_for_user, user_can
 from accounts.roles import Role
 from facilities.models import Location, Room
+from patients.models import Patient
 
 from ..forms.booking import staff_with_role
 from ..models import Participant, Session
@@ -96,16 +98,24 @@ def _local(day: date, at: time) -> datetime:
     return timezone.make_aware(datetime.combine(day, at))
 
 
+def _patient_column(name: str) -> Subquery:
+    return Subquery(Patient.objects.filter(pk=OuterRef("patient_id")).values(name)[:1])
+
+
 def _sessions(request: HttpRequest, location: Location, start: datetime, end: datetime):
-    participants = Participant.objects.select_related("patient").order_by(
-        "patient__last_name", "patient__first_name"
-    )
+    # Participants in patient-name order (the database's collation, as before), then their
+    # patients by primary key. Joining patients in the participants' query made PostgreSQL hash
+    # the whole patient table on every schedule request (EXPLAIN: ~20 ms of a ~25 ms query);
+    # the name subqueries probe the primary key per participant instead (< 1 ms).
+    participants = Participant.objects.annotate(
+        _last_name=_patient_column("last_name"), _first_name=_patient_column("first_name")
+    ).order_by("_last_name", "_first_name")
     return list(
         sessions_for_user(request.user)
         .filter(location=location, starts_at__lt=end, ends_at__gt=start)
         .exclude(status=Session.Status.CANCELLED)
         .select_related("room", "lead_guide", "co_guide", "clinician")
-        .prefetch_related(Prefetch("participants", queryset=participants))
+        .prefetch_related(Prefetch("participants", queryset=participants), "participants__patient")
         .order_by("starts_at", "pk")
     )
 
@@ -132,24 +142,30 @@ def _slots(location: Location, day: date, sessions: list[Session] = ()) -> list[
     return slots
 
 
-def _session_link(request: HttpRequest, session: Session, can_book: bool) -> str:
+def _session_links(can_book: bool) -> Callable[[int], str]:
+    """session pk -> its link on the schedule: the run sheet, else (booking staff) the
+    reschedule form, else none. URL patterns are reversed once per request, not per block."""
     try:
-        return reverse("sessions_app:detail", args=[session.pk])
+        sample = reverse("sessions_app:detail", args=[0])
     except NoReverseMatch:
-        return reverse("sessions_app:reschedule", args=[session.pk]) if can_book else ""
+        if not can_book:
+            return lambda pk: ""
+        sample = reverse("sessions_app:reschedule", args=[0])
+    head, _, tail = sample.rpartition("/0/")
+    return lambda pk: f"{head}/{pk}/{tail}"
 
 
-def _book_url(room: Room, starts_at: datetime) -> str:
+def _book_url(room: Room, starts_at: datetime, base: str = "") -> str:
     local = timezone.localtime(starts_at)
     query = urlencode({"room": room.pk, "start": local.strftime("%Y-%m-%dT%H:%M")})
-    return f"{reverse('sessions_app:book')}?{query}"
+    return f"{base or reverse('sessions_app:book')}?{query}"
 
 
-def _block(request, session: Session, can_book: bool) -> dict:
+def _block(session: Session, link: Callable[[int], str]) -> dict:
     return {
         "session": session,
         "patients": [p.patient.short_name for p in session.participants.all()],
-        "url": _session_link(request, session, can_book),
+        "url": link(session.pk),
     }
 
 
@@ -174,6 +190,7 @@ def _free_ranges(
 def schedule_day(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
     can_book = user_can(request.user, Capability.BOOK_SESSIONS)
+    link, book_base = _session_links(can_book), reverse("sessions_app:book")
     rows: list[dict] = []
     rooms = [filters.room] if filters.room else filters.rooms
     now = timezone.now()
@@ -190,6 +207,7 @@ def schedule_day(request: HttpRequest) -> HttpResponse:
             if session.room_id in by_room:
                 by_room[session.room_id].append(session)
         step = timedelta(minutes=SLOT_MINUTES)
+        next_slot = _next_slot(now)
         for index, slot in enumerate(slots):
             end = slot + step
             cells = []
@@ -197,7 +215,7 @@ def schedule_day(request: HttpRequest) -> HttpResponse:
                 here = [s for s in by_room[room.pk] if s.starts_at < end and s.ends_at > slot]
                 blocking = [s for s in here if s.status in BLOCKING_STATUSES]
                 starting = [
-                    _block(request, s, can_book)
+                    _block(s, link)
                     for s in here
                     if _shows(s, filters) and (s.starts_at >= slot or index == 0)
                 ]
@@ -211,7 +229,7 @@ def schedule_day(request: HttpRequest) -> HttpResponse:
                         "blocks": starting,
                         "continuing": continuing and not starting,
                         "free": free,
-                        "book_url": _book_url(room, max(slot, _next_slot(now)))
+                        "book_url": _book_url(room, max(slot, next_slot), book_base)
                         if free and can_book
                         else "",
                     }
@@ -241,6 +259,7 @@ def _next_slot(now: datetime) -> datetime:
 def schedule_week(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
     can_book = user_can(request.user, Capability.BOOK_SESSIONS)
+    link, book_base = _session_links(can_book), reverse("sessions_app:book")
     monday = filters.day - timedelta(days=filters.day.weekday())
     days = [monday + timedelta(days=n) for n in range(7)]
     rooms = [filters.room] if filters.room else filters.rooms
@@ -253,25 +272,31 @@ def schedule_week(request: HttpRequest) -> HttpResponse:
             _local(monday, time.min),
             _local(monday + timedelta(days=7), time.min),
         )
+        # Per day, computed once for every room: the window, the open-hours slots.
+        windows = [
+            (day, _local(day, time.min), _local(day + timedelta(days=1), time.min)) for day in days
+        ]
+        day_slots = {day: _slots(filters.location, day) for day in days}
+        blocks = {s.pk: _block(s, link) for s in sessions if _shows(s, filters)}
+        next_slot = _next_slot(now)
         for room in rooms:
             cells = []
             room_sessions = [s for s in sessions if s.room_id == room.pk]
-            for day in days:
-                start, end = _local(day, time.min), _local(day + timedelta(days=1), time.min)
+            for day, start, end in windows:
                 todays = [s for s in room_sessions if s.starts_at < end and s.ends_at > start]
                 busy = [s for s in todays if s.status in BLOCKING_STATUSES]
-                free = _free_ranges(_slots(filters.location, day), busy, now)
+                free = _free_ranges(day_slots[day], busy, now)
                 cells.append(
                     {
                         "day": day,
-                        "blocks": [
-                            _block(request, s, can_book) for s in todays if _shows(s, filters)
-                        ],
+                        "blocks": [blocks[s.pk] for s in todays if s.pk in blocks],
                         "free": [
                             {
                                 "start": a,
                                 "end": b,
-                                "url": _book_url(room, max(a, _next_slot(now))) if can_book else "",
+                                "url": _book_url(room, max(a, next_slot), book_base)
+                                if can_book
+                                else "",
                             }
                             for a, b in free
                         ],
