@@ -391,41 +391,22 @@ class Command(BaseCommand):
             spo2=self.rng.randint(96, 100),
             respiratory_rate=self.rng.randint(12, 18),
         )
+        waste_witness = guide if self.rng.random() < 0.2 else None
+        self._give_dose(
+            participant,
+            session,
+            clinician,
+            dose_at,
+            devices=self.rng.choice([2, 3]),
+            weight=Decimal(self.rng.randint(55, 105)),
+            waste_witness=waste_witness,
+        )
         if rule.is_spravato:
-            devices = self.rng.choice([2, 3])
-            for number in range(1, devices + 1):
-                DoseAdministration.objects.create(
-                    participant=participant,
-                    drug=Drug.ESKETAMINE,
-                    route=Route.INTRANASAL,
-                    dose_mg=Decimal(28),
-                    device_number=number,
-                    lot_number="SPR-24A17",
-                    administered_at=dose_at + timedelta(minutes=5 * (number - 1)),
-                    administered_by=clinician,
-                )
             checks = [40, 80, 118]
+        elif session.route == Route.IV:
+            checks = [10, 20, 30, 40, 55]
         else:
-            weight = Decimal(self.rng.randint(55, 105))
-            route = session.route
-            dose_mg = (weight * Decimal("0.5")).quantize(Decimal("1"))
-            if route == Route.IM:
-                dose_mg = (weight * Decimal("0.75")).quantize(Decimal("1"))
-            DoseAdministration.objects.create(
-                participant=participant,
-                drug=Drug.KETAMINE,
-                route=route,
-                dose_mg=dose_mg,
-                weight_kg=weight,
-                lot_number=self.rng.choice(["KET-2301", "KET-2302", "KET-2405"]),
-                administered_at=dose_at,
-                administered_by=clinician,
-                infusion_minutes=40 if route == Route.IV else None,
-                **(
-                    {"wasted_mg": Decimal("5"), "witness": guide} if self.rng.random() < 0.2 else {}
-                ),
-            )
-            checks = [10, 20, 30, 40, 55] if route == Route.IV else [15, 30, 45]
+            checks = [15, 30, 45]
         for minutes in checks:
             systolic = self.rng.randint(115, 150)
             if self.rng.random() < 0.05:
@@ -648,30 +629,7 @@ class Command(BaseCommand):
                 spo2=98,
                 respiratory_rate=14,
             )
-            if session.is_spravato:
-                for number in (1, 2):
-                    DoseAdministration.objects.create(
-                        participant=participant,
-                        drug=Drug.ESKETAMINE,
-                        route=Route.INTRANASAL,
-                        dose_mg=Decimal(28),
-                        device_number=number,
-                        lot_number="SPR-24A17",
-                        administered_at=dose_at + timedelta(minutes=5 * (number - 1)),
-                        administered_by=clinician,
-                    )
-            else:
-                DoseAdministration.objects.create(
-                    participant=participant,
-                    drug=Drug.KETAMINE,
-                    route=session.route,
-                    dose_mg=Decimal("35"),
-                    weight_kg=Decimal("70"),
-                    lot_number="KET-2405",
-                    administered_at=dose_at,
-                    administered_by=clinician,
-                    infusion_minutes=40 if session.route == Route.IV else None,
-                )
+            self._give_dose(participant, session, clinician, dose_at, devices=2, weight=Decimal(70))
             VitalSign.objects.create(
                 participant=participant,
                 recorded_at=dose_at + timedelta(minutes=10),
@@ -682,6 +640,45 @@ class Command(BaseCommand):
                 heart_rate=82,
                 spo2=97,
             )
+
+    def _give_dose(
+        self,
+        participant,
+        session,
+        clinician,
+        dose_at,
+        *,
+        devices: int,
+        weight: Decimal,
+        waste_witness: User | None = None,
+    ) -> None:
+        """Spravato: `devices` sprays 5 minutes apart. Ketamine: 0.5 mg/kg IV, 0.75 mg/kg IM."""
+        if session.is_spravato:
+            for number in range(1, devices + 1):
+                DoseAdministration.objects.create(
+                    participant=participant,
+                    drug=Drug.ESKETAMINE,
+                    route=Route.INTRANASAL,
+                    dose_mg=Decimal(28),
+                    device_number=number,
+                    lot_number="SPR-24A17",
+                    administered_at=dose_at + timedelta(minutes=5 * (number - 1)),
+                    administered_by=clinician,
+                )
+            return
+        per_kg = Decimal("0.5") if session.route == Route.IV else Decimal("0.75")
+        DoseAdministration.objects.create(
+            participant=participant,
+            drug=Drug.KETAMINE,
+            route=session.route,
+            dose_mg=(weight * per_kg).quantize(Decimal("1")),
+            weight_kg=weight,
+            lot_number=self.rng.choice(["KET-2301", "KET-2302", "KET-2405"]),
+            administered_at=dose_at,
+            administered_by=clinician,
+            infusion_minutes=40 if session.route == Route.IV else None,
+            **({"wasted_mg": Decimal("5"), "witness": waste_witness} if waste_witness else {}),
+        )
 
     def _print_users(self) -> None:
         self.stdout.write(self.style.SUCCESS(f"Demo users (password for all: {DEMO_PASSWORD}):"))
