@@ -114,8 +114,15 @@ def _sessions(request: HttpRequest, location: Location, start: datetime, end: da
         sessions_for_user(request.user)
         .filter(location=location, starts_at__lt=end, ends_at__gt=start)
         .exclude(status=Session.Status.CANCELLED)
-        .select_related("room", "lead_guide", "co_guide", "clinician")
-        .prefetch_related(Prefetch("participants", queryset=participants), "participants__patient")
+        # Only what the blocks show: the clinician is not on the schedule, and of a patient
+        # only the short name (about 1,000 fewer model instances on a busy week).
+        .select_related("room", "lead_guide", "co_guide")
+        .prefetch_related(
+            Prefetch("participants", queryset=participants),
+            Prefetch(
+                "participants__patient", queryset=Patient.objects.only("first_name", "last_name")
+            ),
+        )
         .order_by("starts_at", "pk")
     )
 
