@@ -4,12 +4,9 @@ same phase, and a patient edited in two tabs."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection
+from django.db import IntegrityError
 from django.urls import reverse
 
 from accounts.roles import Role
@@ -18,36 +15,9 @@ from patients.services import STALE_EDIT, patient_update
 from sessions_app.models import PhaseTransition, Session
 from sessions_app.services.phases import session_advance_phase
 from tests import factories as f
+from tests.races import race
 
 RACERS = 20
-
-
-def race(attempts: list[Callable[[], object]]) -> tuple[list[object], list[Exception]]:
-    """Each attempt in its own thread and database connection, released by one barrier."""
-    barrier = threading.Barrier(len(attempts))
-    results: list[object] = []
-    errors: list[Exception] = []
-    lock = threading.Lock()
-
-    def run(attempt: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=20)
-            outcome = attempt()
-            with lock:
-                results.append(outcome)
-        except Exception as error:  # asserted on by the test
-            with lock:
-                errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(attempt,)) for attempt in attempts]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a racer hung (deadlock?)"
-    return results, errors
 
 
 def _refused(errors: list[Exception]) -> bool:

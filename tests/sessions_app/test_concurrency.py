@@ -2,47 +2,18 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from sessions_app.models import PhaseTransition, Session
 from sessions_app.services.phases import session_advance_phase
 from tests import factories as f
+from tests.races import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def race(attempts: list[Callable[[], object]]) -> tuple[list[object], list[Exception]]:
-    """Run every attempt in its own thread and connection, released together by a barrier."""
-    barrier = threading.Barrier(len(attempts))
-    results: list[object] = []
-    errors: list[Exception] = []
-    lock = threading.Lock()
-
-    def run(attempt: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            outcome = attempt()
-            with lock:
-                results.append(outcome)
-        except Exception as error:  # collected and asserted on by the test
-            with lock:
-                errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(attempt,)) for attempt in attempts]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads), "a racer hung (deadlock?)"
-    return results, errors
 
 
 def test_two_bookings_of_the_same_room_and_guide_leave_one_session(
