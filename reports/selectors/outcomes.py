@@ -258,6 +258,8 @@ def outcomes_report(filters: ReportFilters) -> Report:
                     *score_columns,
                 ],
                 rows=course_rows,
+                # Every course is counted once per service type above: no COUNT query.
+                count=sum(course_counts.values()),
                 paginate=True,
                 transform=_course_label,
                 enrich=partial(with_scores, filters),
