@@ -47,7 +47,9 @@ class User(AbstractUser):
     def display_name(self) -> str:
         full = self.get_full_name()
         if self.credential and full:
-            return f"{full}, {self.credential.upper()}"
+            # Initials for licences (RN, MD); the label where there are none ("Licensed therapist").
+            short = self.credential.upper() if len(self.credential) <= 2 else None
+            return f"{full}, {short or self.get_credential_display()}"
         return full or self.username
 
     def has_role(self, role: Role | str) -> bool:

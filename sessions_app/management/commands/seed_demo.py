@@ -227,13 +227,40 @@ class Command(BaseCommand):
 
     # --- six months of history --------------------------------------------------------------
 
-    def _history(self, rooms, staff, patients: list[Patient]) -> None:
-        """Each location has its own guides and clinicians and runs its rooms back to back
-        (8:00, 11:15, 14:30), so nobody is ever in two places at once."""
+    def _plan_day(self, day: date, rooms, staff, patients: list[Patient]) -> list[dict]:
+        """A plausible day: each location has its own guides and clinicians and runs its rooms
+        back to back (8:00, 11:15, 14:30), so nobody is ever in two places at once."""
         teams = [
-            ([staff["guide"], staff["guide2"]], [staff["clinician"], staff["clinician2"]]),
-            ([staff["guide3"], staff["guide4"]], [staff["clinician3"]]),
+            (["guide", "guide2"], ["clinician", "clinician2"]),
+            (["guide3", "guide4"], ["clinician3"]),
         ]
+        plan = []
+        for (location, location_rooms), (guides, clinicians) in zip(
+            rooms.items(), teams, strict=True
+        ):
+            local = [p for p in patients if p.home_location_id == location.pk]
+            for slot, room in enumerate(self.rng.sample(location_rooms, len(location_rooms))):
+                if self.rng.random() < 0.3:
+                    continue
+                service = self._service_for(room)
+                rule = SERVICE_RULES[service]
+                pool = [p for p in local if p.is_rems_enrolled == rule.is_spravato]
+                size = self.rng.randint(rule.min_patients, min(rule.max_patients, room.capacity, 5))
+                plan.append(
+                    {
+                        "service": service,
+                        "room": room,
+                        "start": timezone.make_aware(
+                            datetime.combine(day, time(8)) + timedelta(minutes=195 * slot)
+                        ),
+                        "guide": staff[self.rng.choice(guides)],
+                        "clinician": staff[self.rng.choice(clinicians)],
+                        "patients": self.rng.sample(pool, size),
+                    }
+                )
+        return plan
+
+    def _history(self, rooms, staff, patients: list[Patient]) -> None:
         courses: dict[int, TreatmentCourse] = {}
         baseline: dict[int, int] = {}
         today = timezone.localdate()
@@ -241,34 +268,14 @@ class Command(BaseCommand):
             day = today - timedelta(days=days_ago)
             if day.weekday() >= 5:
                 continue
-            for (location, location_rooms), (guides, clinicians) in zip(
-                rooms.items(), teams, strict=True
-            ):
-                local = [p for p in patients if p.home_location_id == location.pk]
-                for slot, room in enumerate(self.rng.sample(location_rooms, len(location_rooms))):
-                    if self.rng.random() < 0.3:
-                        continue
-                    service = self._service_for(room)
-                    rule = SERVICE_RULES[service]
-                    pool = [p for p in local if p.is_rems_enrolled == rule.is_spravato]
-                    size = self.rng.randint(
-                        rule.min_patients, min(rule.max_patients, room.capacity, 5)
-                    )
-                    start = timezone.make_aware(
-                        datetime.combine(day, time(8)) + timedelta(minutes=195 * slot)
-                    )
-                    self._past_session(
-                        service=service,
-                        room=room,
-                        location=location,
-                        start=start,
-                        guide=self.rng.choice(guides),
-                        clinician=self.rng.choice(clinicians),
-                        patients=self.rng.sample(pool, size),
-                        courses=courses,
-                        baseline=baseline,
-                        booked_by=staff["frontdesk"],
-                    )
+            for booked in self._plan_day(day, rooms, staff, patients):
+                self._past_session(
+                    **booked,
+                    location=booked["room"].location,
+                    courses=courses,
+                    baseline=baseline,
+                    booked_by=staff["frontdesk"],
+                )
 
     def _service_for(self, room: Room) -> str:
         if room.capacity >= 3:
@@ -498,45 +505,31 @@ class Command(BaseCommand):
     # --- this week and right now, through the services --------------------------------------
 
     def _this_week(self, rooms, staff, patients) -> None:
-        actor = staff["frontdesk"]
+        """The coming week's bookings, made by the front desk through the booking service."""
         today = timezone.localdate()
-        ketamine = [p for p in patients if not p.is_rems_enrolled]
-        spravato = [p for p in patients if p.is_rems_enrolled]
-        (_north, north_rooms), (_river, river_rooms) = list(rooms.items())
-        plan = [
-            # day offset, hour, room, service, patients, guide, clinician
-            (1, 9, north_rooms[0], ServiceType.GUIDED, ketamine[0:1], "guide", "clinician"),
-            (1, 13, north_rooms[2], ServiceType.GROUP, ketamine[1:5], "guide", "clinician"),
-            (1, 10, river_rooms[1], ServiceType.COUPLES, ketamine[5:7], "guide2", "clinician2"),
-            (2, 9, north_rooms[1], ServiceType.IV_INFUSION, ketamine[7:8], "guide3", "clinician3"),
-            (2, 14, river_rooms[0], ServiceType.SPRAVATO, spravato[0:1], "guide2", "clinician2"),
-            (3, 10, north_rooms[0], ServiceType.SEMI_GUIDED, ketamine[8:9], "guide", "clinician"),
-            (3, 13, river_rooms[2], ServiceType.GROUP, ketamine[9:12], "guide4", "clinician2"),
-            (4, 9, north_rooms[1], ServiceType.SPRAVATO, spravato[1:2], "guide3", "clinician"),
-            (0, 15, north_rooms[0], ServiceType.GUIDED, ketamine[12:13], "guide", "clinician"),
-        ]
-        for offset, hour, room, service, chosen, guide, clinician in plan:
-            starts_at = timezone.make_aware(
-                datetime.combine(today + timedelta(days=offset), time(hour))
-            )
-            if starts_at < timezone.now():
+        for offset in range(8):
+            day = today + timedelta(days=offset)
+            if day.weekday() >= 5:
                 continue
-            rule = SERVICE_RULES[service]
-            try:
-                booking.session_book(
-                    service_type=service,
-                    patients=chosen,
-                    room=room,
-                    starts_at=starts_at,
-                    ends_at=starts_at + timedelta(minutes=rule.default_minutes),
-                    lead_guide=staff[guide],
-                    clinician=staff[clinician],
-                    actor=actor,
-                    route=rule.routes[0],
-                )
-            except ValidationError as error:
-                # Depends on the hour seed_demo runs: a running session may hold the slot.
-                self.stdout.write(f"  skipped a booking: {'; '.join(error.messages)}")
+            for booked in self._plan_day(day, rooms, staff, patients):
+                if booked["start"] < timezone.now():
+                    continue
+                rule = SERVICE_RULES[booked["service"]]
+                try:
+                    booking.session_book(
+                        service_type=booked["service"],
+                        patients=booked["patients"],
+                        room=booked["room"],
+                        starts_at=booked["start"],
+                        ends_at=booked["start"] + timedelta(minutes=rule.default_minutes),
+                        lead_guide=booked["guide"],
+                        clinician=booked["clinician"],
+                        actor=staff["frontdesk"],
+                        route=self.rng.choice(rule.routes),
+                    )
+                except ValidationError as error:
+                    # Depends on the hour seed_demo runs: a running session may hold the slot.
+                    self.stdout.write(f"  skipped a booking: {'; '.join(error.messages)}")
 
     def _running_now(self, rooms, staff, patients) -> None:
         """Three sessions in progress so the run sheet and live board have something to show."""
