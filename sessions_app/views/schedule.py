@@ -11,13 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from accounts.models import User
 from accounts.permissions import Capability, require_capability, sessions_for_user, user_can
@@ -102,38 +104,122 @@ def _patient_column(name: str) -> Subquery:
     return Subquery(Patient.objects.filter(pk=OuterRef("patient_id")).values(name)[:1])
 
 
-def _sessions(request: HttpRequest, location: Location, start: datetime, end: datetime):
-    # Participants in patient-name order (the database's collation, as before), then their
-    # patients by primary key. Joining patients in the participants' query made PostgreSQL hash
-    # the whole patient table on every schedule request (EXPLAIN: ~20 ms of a ~25 ms query);
-    # the name subqueries probe the primary key per participant instead (< 1 ms).
-    participants = Participant.objects.annotate(
-        _last_name=_patient_column("last_name"), _first_name=_patient_column("first_name")
-    ).order_by("_last_name", "_first_name")
-    return list(
+_short_name = Patient.short_name.fget  # "Ana R.": the model's rule, applied to plain rows
+_SERVICE_LABELS = dict(Session._meta.get_field("service_type").choices)
+_STATUS_LABELS = dict(Session.Status.choices)
+
+
+def _hm(at: datetime) -> str:
+    return timezone.localtime(at).strftime("%H:%M")
+
+
+@dataclass(slots=True)
+class ScheduleSession:
+    """One session as the grid needs it: plain values and its block's display strings
+    (no model instances: a busy week is hundreds of sessions and about a thousand names)."""
+
+    pk: int
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    room_id: int
+    lead_guide_id: int | None
+    co_guide_id: int | None
+    block: dict = field(default_factory=dict)
+
+
+def _sessions(
+    request: HttpRequest,
+    location: Location,
+    start: datetime,
+    end: datetime,
+    link: Callable[[int], str],
+) -> list[ScheduleSession]:
+    """The location's sessions overlapping [start, end) with each block's display strings, in
+    two queries: the sessions with their guides' names, then the participants' names."""
+    rows = list(
         sessions_for_user(request.user)
         .filter(location=location, starts_at__lt=end, ends_at__gt=start)
         .exclude(status=Session.Status.CANCELLED)
-        # Only what the blocks show: the clinician is not on the schedule, and of a patient
-        # only the short name (about 1,000 fewer model instances on a busy week).
-        .select_related("room", "lead_guide", "co_guide")
-        .prefetch_related(
-            Prefetch("participants", queryset=participants),
-            Prefetch(
-                "participants__patient", queryset=Patient.objects.only("first_name", "last_name")
-            ),
-        )
         .order_by("starts_at", "pk")
+        .values_list(
+            "pk",
+            "starts_at",
+            "ends_at",
+            "status",
+            "service_type",
+            "room_id",
+            "lead_guide_id",
+            "co_guide_id",
+            *(f"{guide}__{name}" for guide in ("lead_guide", "co_guide") for name in _GUIDE_FIELDS),
+        )
     )
+    # Participants in patient-name order (the database's collation, as before). Joining
+    # patients here made PostgreSQL hash the whole patient table on every schedule request
+    # (EXPLAIN: ~20 ms of a ~25 ms query); the name subqueries probe the primary key instead.
+    names: dict[int, list[str]] = {row[0]: [] for row in rows}
+    participants = (
+        Participant.objects.filter(session_id__in=list(names))
+        .annotate(
+            _last_name=_patient_column("last_name"), _first_name=_patient_column("first_name")
+        )
+        .order_by("_last_name", "_first_name")
+        .values_list("session_id", "_first_name", "_last_name")
+    )
+    for session_id, first_name, last_name in participants if names else ():
+        names[session_id].append(
+            _short_name(SimpleNamespace(first_name=first_name, last_name=last_name))
+        )
+    guides: dict[int, str] = {}
+    sessions = []
+    width = len(_GUIDE_FIELDS)
+    for row in rows:
+        pk, starts_at, ends_at, status, service_type, room_id, lead_id, co_id = row[:8]
+        lead = _guide_name(guides, lead_id, row[8 : 8 + width])
+        co = _guide_name(guides, co_id, row[8 + width :])
+        sessions.append(
+            ScheduleSession(
+                pk=pk,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                status=status,
+                room_id=room_id,
+                lead_guide_id=lead_id,
+                co_guide_id=co_id,
+                block={
+                    "url": link(pk),
+                    "status": status,
+                    "service_type": service_type,
+                    "heading": f"{_hm(starts_at)}\N{EN DASH}{_hm(ends_at)} "
+                    f"{_SERVICE_LABELS.get(service_type, service_type)}",
+                    "patients": ", ".join(names[pk]),
+                    "guides": f"{lead} + {co}" if co else lead,
+                    "status_label": _STATUS_LABELS.get(status, status),
+                },
+            )
+        )
+    return sessions
 
 
-def _shows(session: Session, filters: ScheduleFilters) -> bool:
+_GUIDE_FIELDS = ("username", "first_name", "last_name", "credential")
+
+
+def _guide_name(cache: dict[int, str], pk: int | None, values: tuple) -> str:
+    """The guide's display name (the User model's rule), once per guide per request."""
+    if pk is None:
+        return ""
+    if pk not in cache:
+        cache[pk] = User(pk=pk, **dict(zip(_GUIDE_FIELDS, values, strict=True))).display_name
+    return cache[pk]
+
+
+def _shows(session: ScheduleSession, filters: ScheduleFilters) -> bool:
     if filters.guide is None:
         return True
     return filters.guide.pk in (session.lead_guide_id, session.co_guide_id)
 
 
-def _slots(location: Location, day: date, sessions: list[Session] = ()) -> list[datetime]:
+def _slots(location: Location, day: date, sessions: list[ScheduleSession] = ()) -> list[datetime]:
     """30-minute slots over the open hours, stretched to show any session booked outside them
     (an evening session must never vanish from the day view)."""
     step = timedelta(minutes=SLOT_MINUTES)
@@ -168,16 +254,8 @@ def _book_url(room: Room, starts_at: datetime, base: str = "") -> str:
     return f"{base or reverse('sessions_app:book')}?{query}"
 
 
-def _block(session: Session, link: Callable[[int], str]) -> dict:
-    return {
-        "session": session,
-        "patients": [p.patient.short_name for p in session.participants.all()],
-        "url": link(session.pk),
-    }
-
-
 def _free_ranges(
-    slots: list[datetime], busy: list[Session], now: datetime
+    slots: list[datetime], busy: list[ScheduleSession], now: datetime
 ) -> list[tuple[datetime, datetime]]:
     """Consecutive free 30-minute slots merged into ranges (future only)."""
     ranges: list[tuple[datetime, datetime]] = []
@@ -207,9 +285,10 @@ def schedule_day(request: HttpRequest) -> HttpResponse:
             filters.location,
             _local(filters.day, time.min),
             _local(filters.day + timedelta(days=1), time.min),
+            link,
         )
         slots = _slots(filters.location, filters.day, sessions)
-        by_room: dict[int, list[Session]] = {room.pk: [] for room in rooms}
+        by_room: dict[int, list[ScheduleSession]] = {room.pk: [] for room in rooms}
         for session in sessions:
             if session.room_id in by_room:
                 by_room[session.room_id].append(session)
@@ -222,7 +301,7 @@ def schedule_day(request: HttpRequest) -> HttpResponse:
                 here = [s for s in by_room[room.pk] if s.starts_at < end and s.ends_at > slot]
                 blocking = [s for s in here if s.status in BLOCKING_STATUSES]
                 starting = [
-                    _block(s, link)
+                    s.block
                     for s in here
                     if _shows(s, filters) and (s.starts_at >= slot or index == 0)
                 ]
@@ -241,7 +320,14 @@ def schedule_day(request: HttpRequest) -> HttpResponse:
                         else "",
                     }
                 )
-            rows.append({"slot": slot, "cells": cells})
+            rows.append(
+                {
+                    "slot": slot,
+                    "time": f"{slot:%H:%M}",
+                    "start": f"{slot:%Y-%m-%dT%H:%M}",
+                    "cells": cells,
+                }
+            )
     context = {
         "filters": filters,
         "rooms": rooms,
@@ -278,13 +364,15 @@ def schedule_week(request: HttpRequest) -> HttpResponse:
             filters.location,
             _local(monday, time.min),
             _local(monday + timedelta(days=7), time.min),
+            link,
         )
         # Per day, computed once for every room: the window, the open-hours slots.
         windows = [
             (day, _local(day, time.min), _local(day + timedelta(days=1), time.min)) for day in days
         ]
         day_slots = {day: _slots(filters.location, day) for day in days}
-        blocks = {s.pk: _block(s, link) for s in sessions if _shows(s, filters)}
+        blocks = {s.pk: s.block for s in sessions if _shows(s, filters)}
+        day_labels = {day: date_format(day, "D j M") for day in days}
         next_slot = _next_slot(now)
         for room in rooms:
             cells = []
@@ -295,12 +383,11 @@ def schedule_week(request: HttpRequest) -> HttpResponse:
                 free = _free_ranges(day_slots[day], busy, now)
                 cells.append(
                     {
-                        "day": day,
+                        "day_label": day_labels[day],
                         "blocks": [blocks[s.pk] for s in todays if s.pk in blocks],
                         "free": [
                             {
-                                "start": a,
-                                "end": b,
+                                "label": f"{_hm(a)}\N{EN DASH}{_hm(b)}",
                                 "url": _book_url(room, max(a, next_slot), book_base)
                                 if can_book
                                 else "",
