@@ -101,6 +101,15 @@ def _attach(form, error: ValidationError) -> None:
 # --- List and search ----------------------------------------------------------------------------
 
 DOB_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%d.%m.%Y")
+LIST_FIELDS = (
+    "mrn",
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "phone",
+    "is_active",
+    "home_location__name",
+)
 
 
 def _parse_dob(text: str) -> date | None:
@@ -145,7 +154,8 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         form = PatientSearchForm(initial=saved)
     criteria = form.cleaned_data if form.is_bound and form.is_valid() else form.initial
     text = criteria.get("q") or ""
-    queryset = patients_for_user(request.user).select_related("home_location")
+    # Only the columns the list shows (the chart's clinical text fields stay in the database).
+    queryset = patients_for_user(request.user).select_related("home_location").only(*LIST_FIELDS)
     if not criteria.get("include_inactive"):
         queryset = queryset.filter(is_active=True)
     queryset = search_patients(queryset, text).order_by("last_name", "first_name", "pk")
@@ -271,7 +281,27 @@ def _service_label(value: str) -> str:
         return value
 
 
-def _clinical_context(patient: Patient) -> dict:
+# The chart shows the latest CHART_RECENT sessions, notes and score rows; "?history=all" (the
+# "Show all" links) shows the whole history. Years of history stay a fixed, small page.
+CHART_RECENT = 10
+HISTORY_ALL = "all"
+_USER_NAME_FIELDS = ("first_name", "last_name", "username", "credential")
+
+
+def _user_fields(prefix: str) -> list[str]:
+    return [f"{prefix}__{name}" for name in _USER_NAME_FIELDS]
+
+
+def _latest(queryset, limit: int | None) -> tuple[list, bool]:
+    """The first `limit` rows (all when None) and whether there are more (one extra row read)."""
+    if limit is None:
+        return list(queryset), False
+    rows = list(queryset[: limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
+def _clinical_context(patient: Patient, *, show_all: bool = False) -> dict:
+    limit = None if show_all else CHART_RECENT
     completed = Count(
         "participations",
         filter=Q(participations__session__status=Session.Status.COMPLETED),
@@ -280,44 +310,96 @@ def _clinical_context(patient: Patient) -> dict:
     courses = list(patient.courses.annotate(completed_sessions=completed))
     for course in courses:
         course.service_type_label = _service_label(course.service_type)
-    participations = list(
+    participations, more_sessions = _latest(
         Participant.objects.filter(patient=patient)
-        .select_related("session__room", "session__lead_guide", "session__clinician", "course")
-        .order_by("-session__starts_at")
+        .select_related("session__room", "session__lead_guide", "session__clinician")
+        .only(
+            "attendance",
+            "session__starts_at",
+            "session__service_type",
+            "session__status",
+            "session__room__name",
+            *_user_fields("session__lead_guide"),
+            *_user_fields("session__clinician"),
+        )
+        .order_by("-session__starts_at"),
+        limit,
     )
-    addenda = Prefetch("addenda", queryset=NoteAddendum.objects.select_related("author"))
-    notes = [
-        {"kind": "integration", "at": n.written_at, "note": n}
-        for n in IntegrationNote.objects.filter(participant__patient=patient)
+    addenda = Prefetch(
+        "addenda",
+        queryset=NoteAddendum.objects.select_related("author")
+        .only("integration_note_id", "vital_sign_id", "written_at", "text", *_user_fields("author"))
+        .order_by("written_at", "pk"),
+    )
+    integration, more_integration = _latest(
+        IntegrationNote.objects.filter(participant__patient=patient)
         .select_related("author", "participant__session")
+        .only(
+            "written_at",
+            "activity",
+            "text",
+            "participant__session__starts_at",
+            *_user_fields("author"),
+        )
         .prefetch_related(addenda)
-    ]
-    notes += [
-        {"kind": "monitoring", "at": v.recorded_at, "note": v}
-        for v in VitalSign.objects.filter(participant__patient=patient)
+        .order_by("-written_at", "-pk"),
+        limit,
+    )
+    monitoring, more_monitoring = _latest(
+        VitalSign.objects.filter(participant__patient=patient)
         .exclude(note="")
         .select_related("recorded_by", "participant__session")
+        .only(
+            "recorded_at",
+            "note",
+            "participant__session__starts_at",
+            *_user_fields("recorded_by"),
+        )
         .prefetch_related(addenda)
-    ]
+        .order_by("-recorded_at", "-pk"),
+        limit,
+    )
+    notes = [{"kind": "integration", "at": n.written_at, "note": n} for n in integration]
+    notes += [{"kind": "monitoring", "at": v.recorded_at, "note": v} for v in monitoring]
     notes.sort(key=lambda item: item["at"], reverse=True)
+    more_notes = more_integration or more_monitoring or (limit is not None and len(notes) > limit)
+    if limit is not None:
+        notes = notes[:limit]
     adverse_events = list(
         AdverseEvent.objects.filter(participant__patient=patient)
-        .select_related("recorded_by", "participant__session")
+        .select_related("recorded_by")
         .order_by("-occurred_at")
     )
     assessments = list(
-        patient.assessments.select_related("recorded_by").order_by("administered_at", "pk")
+        patient.assessments.select_related("recorded_by")
+        .only(
+            "scale",
+            "administered_at",
+            "total",
+            "safety_alert",
+            "patient_id",
+            *_user_fields("recorded_by"),
+        )
+        .order_by("administered_at", "pk")
     )
-    for assessment in assessments:
-        assessment.band_label = SCALES[assessment.scale].band_for(assessment.total)
     series = _chart_series(assessments)
     safety_alerts = [a for a in assessments if a.safety_alert]
+    score_rows = list(reversed(assessments))
+    more_scores = limit is not None and len(score_rows) > limit
+    if limit is not None:
+        score_rows = score_rows[:limit]
+    for assessment in score_rows:
+        assessment.band_label = SCALES[assessment.scale].band_for(assessment.total)
     return {
         "courses": courses,
         "participations": participations,
+        "more_sessions": more_sessions,
         "notes": notes,
+        "more_notes": more_notes,
         "adverse_events": adverse_events,
-        "assessments": list(reversed(assessments)),
+        "assessments": score_rows,
+        "more_scores": more_scores,
+        "show_all_history": show_all,
         "series": series,
         "safety_alerts": list(reversed(safety_alerts)),
         "scales": [(value, label) for value, label in Scale.choices],
@@ -335,7 +417,8 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_book_for_patient": _url_exists("sessions_app:book_for_patient", patient.pk),
     }
     if clinical:
-        context.update(_clinical_context(patient))
+        show_all = request.GET.get("history") == HISTORY_ALL  # allow-list: anything else = latest
+        context.update(_clinical_context(patient, show_all=show_all))
     else:
         context["appointments"] = list(
             sessions_for_user(request.user)
