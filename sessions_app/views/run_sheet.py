@@ -14,9 +14,13 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import time_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import Capability, require_capability, sessions_for_user, user_can
@@ -199,6 +203,78 @@ def _card(request: HttpRequest, session: Session, participant: Participant, now)
     return card
 
 
+# --- Monitoring timeline rows ------------------------------------------------------------------
+# A completed group session has ~80 timeline rows, each with its own addendum form; rendered
+# through the template engine they were most of the page's time. The row markup lives here as
+# format_html strings (every value escaped); run_sheet.html inserts the rows.
+
+_ROW = (
+    '<tr class="{row_class}" data-kind="{kind}">'
+    '<td class="text-nowrap">{at}</td><td>{who}</td><td>{badge}{title}{reasons}</td>'
+    "<td>{detail}{addenda}{form}</td></tr>"
+)
+_SESSION_CELL = mark_safe('<span class="text-body-secondary">Session</span>')
+_FLAGGED = mark_safe('<span class="badge text-bg-danger me-1">Flagged</span>')
+_ADDENDUM = (
+    '<div class="small border-start border-3 ps-2 mt-1"><strong>Addendum</strong> {}, {}: {}</div>'
+)
+_ADDENDUM_FORM = (
+    '<details class="mt-1"><summary class="small">Add addendum</summary>'
+    '<form method="post" action="{action}" class="mt-1">'
+    '<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
+    '<label class="form-label small" for="addendum-{pk}">Addendum to this entry</label>'
+    '<textarea class="form-control form-control-sm" id="addendum-{pk}" name="addendum-text" '
+    'rows="2" maxlength="4000" required></textarea>'
+    '<button type="submit" class="btn btn-sm btn-outline-primary mt-1">Save addendum</button>'
+    "</form></details>"
+)
+
+
+def _hm(moment) -> str:
+    return time_format(timezone.localtime(moment), "H:i")
+
+
+def _timeline_rows(request: HttpRequest, session: Session, timeline, can_run: bool) -> list:
+    token = get_token(request) if can_run else ""
+    rows: list[SafeString] = []
+    for e in timeline:
+        vital = e.vital_sign
+        form = ""
+        if vital is not None and can_run:
+            form = format_html(
+                _ADDENDUM_FORM,
+                action=reverse("sessions_app:vitals_addendum", args=(session.pk, vital.pk)),
+                token=token,
+                pk=vital.pk,
+            )
+        rows.append(
+            format_html(
+                _ROW,
+                row_class="table-danger"
+                if e.flagged
+                else ("table-light" if e.kind == "phase" else ""),
+                kind=e.kind,
+                at=_hm(e.at),
+                who=e.participant.patient.short_name if e.participant else _SESSION_CELL,
+                badge=_FLAGGED if e.flagged else "",
+                title=e.title,
+                reasons=format_html(
+                    '<div class="small text-danger-emphasis">{}</div>', vital.flag_reasons
+                )
+                if vital is not None and vital.flag_reasons
+                else "",
+                detail=format_html("<div>{}</div>", e.detail) if e.detail else "",
+                addenda=format_html_join(
+                    "",
+                    _ADDENDUM,
+                    ((_hm(a.written_at), str(a.author), a.text) for a in e.addenda),
+                ),
+                form=form,
+            )
+        )
+    return rows
+
+
 def _render_run_sheet(
     request: HttpRequest,
     pk: int,
@@ -224,6 +300,7 @@ def _render_run_sheet(
     elif session.status == Session.Status.IN_PROGRESS:
         next_label = NEXT_STEP_LABELS[Session.Phase(session.phase)]
         blockers = phases.advance_blockers(session, now=now)
+    timeline = session_timeline(session) if can_clinical else []
     context = {
         "session": session,
         "cards": cards,
@@ -237,7 +314,10 @@ def _render_run_sheet(
         "step_form": PhaseStepForm(
             initial={"expected_status": session.status, "expected_phase": session.phase}
         ),
-        "timeline": session_timeline(session) if can_clinical else [],
+        "timeline": timeline,
+        "timeline_rows": _timeline_rows(
+            request, session, timeline, user_can(user, Capability.RUN_SESSIONS)
+        ),
         "addendum_form": AddendumForm(prefix="addendum"),
         "spravato_monitoring_minutes": clinic_rule("SPRAVATO_MONITORING_MINUTES"),
         "now": now,
