@@ -17,10 +17,12 @@ Definitions (shown on the page):
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from functools import partial
 from itertools import groupby
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Count,
     Exists,
@@ -33,6 +35,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Concat, FirstValue, LastValue, RowNumber
+from django.db.models.lookups import Lookup
 
 from patients.models import Assessment, Scale, TreatmentCourse
 from patients.scales import RESPONSE_DROP, SCALES
@@ -74,7 +77,49 @@ def courses_in_range(filters: ReportFilters) -> QuerySet:
     return qs
 
 
-def course_scores(filters: ReportFilters, courses: QuerySet) -> QuerySet:
+class _AnyOf(Lookup):
+    """`lhs = ANY(%s)` with the ids as one array parameter (PostgreSQL).
+
+    The course set is computed once per request and reused by every later query as a list,
+    instead of re-running the two hashed subplans (about 120-250 ms on a year) in each one.
+    """
+
+    lookup_name = "any_of"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        # Used as an expression in filter(), the list arrives wrapped in Value().
+        ids = getattr(self.rhs, "value", self.rhs)
+        return f"{lhs} = ANY(%s)", [*lhs_params, list(ids)]
+
+
+@dataclass(frozen=True)
+class CourseSet:
+    """The courses in the range, computed once per request and reused by every later query.
+
+    PostgreSQL: the ids fetched once (one query) and passed on as one array parameter, instead
+    of re-running the two hashed subplans (120-250 ms on a year) inside each query. SQLite
+    (development and the fast tests, small data, a cap on parameters): the subquery as it was.
+    """
+
+    queryset: QuerySet
+    ids: list[int] | None = None
+
+    @classmethod
+    def of(cls, courses: QuerySet) -> CourseSet:
+        if connection.vendor != "postgresql":
+            return cls(courses)
+        ids = list(courses.values_list("pk", flat=True))
+        return cls(TreatmentCourse.objects.filter(_AnyOf(F("pk"), ids)), ids)
+
+    def contains(self, field: str) -> Q | Lookup:
+        """Condition "`field` is one of these courses" (e.g. field="course_id")."""
+        if self.ids is None:
+            return Q(**{f"{field}__in": self.queryset.values("pk")})
+        return _AnyOf(F(field), self.ids)
+
+
+def course_scores(filters: ReportFilters, in_courses: Q | Lookup) -> QuerySet:
     """One row per (course, scale): baseline, latest and number of scores (window functions)."""
     # Every window shares one partition and order (one sort); "latest" reads the whole frame.
     window = {
@@ -83,9 +128,10 @@ def course_scores(filters: ReportFilters, courses: QuerySet) -> QuerySet:
     }
     whole = RowRange(start=None, end=None)
     return (
-        Assessment.objects.filter(
-            course__in=courses.values("pk"), administered_at__lt=filters.ends_before
-        )
+        Assessment.objects.filter(in_courses, administered_at__lt=filters.ends_before)
+        # Only the columns the figures need: the rows come from the index on (course, scale,
+        # time, id) INCLUDE (total) alone (index-only), not the wide assessment rows.
+        .values("course_id", "scale", "course__service_type")
         .annotate(
             row=Window(RowNumber(), **window),
             baseline=Window(FirstValue("total"), **window),
@@ -93,6 +139,7 @@ def course_scores(filters: ReportFilters, courses: QuerySet) -> QuerySet:
             scores=Window(Count("pk"), frame=whole, **window),
         )
         .filter(row=1)
+        .order_by()
     )
 
 
@@ -107,9 +154,10 @@ def _remission_q(scale: str) -> Q | None:
 
 def outcomes_report(filters: ReportFilters) -> Report:
     labels = dict(ServiceType.choices)
-    courses = courses_in_range(filters)
+    course_set = CourseSet.of(courses_in_range(filters))
+    courses = course_set.queryset
     course_counts = dict(courses.values_list("service_type").annotate(n=Count("pk")).order_by())
-    scores = course_scores(filters, courses)
+    scores = course_scores(filters, course_set.contains("course_id"))
 
     # Rates per service type and scale: aggregation over the window's rows (Django wraps the
     # window query in a subquery).
@@ -119,12 +167,12 @@ def outcomes_report(filters: ReportFilters) -> Report:
         for scale in RESPONSE_SCALES:
             key = f"{st}__{scale}"
             here = Q(course__service_type=st, scale=scale)
-            aggregates[f"{key}__baseline"] = Count("pk", filter=here)
-            aggregates[f"{key}__evaluable"] = Count("pk", filter=here & Q(scores__gte=2))
-            aggregates[f"{key}__responders"] = Count("pk", filter=here & _response_q())
+            aggregates[f"{key}__baseline"] = Count("course_id", filter=here)
+            aggregates[f"{key}__evaluable"] = Count("course_id", filter=here & Q(scores__gte=2))
+            aggregates[f"{key}__responders"] = Count("course_id", filter=here & _response_q())
             remission = _remission_q(scale)
             if remission is not None:
-                aggregates[f"{key}__remitters"] = Count("pk", filter=here & remission)
+                aggregates[f"{key}__remitters"] = Count("course_id", filter=here & remission)
     result = scores.aggregate(**aggregates) if aggregates else {}
     rate_rows = []
     for st in services:
@@ -301,7 +349,7 @@ def with_scores(
         ids = [row["pk"] for row in chunk]
         found: dict[tuple[int, str], dict[str, Any]] = {}
         window_rows = (
-            course_scores(filters, TreatmentCourse.objects.filter(pk__in=ids))
+            course_scores(filters, Q(course_id__in=ids))
             .values("course_id", "scale", "baseline", "latest", "scores")
             .order_by("course_id")
         )
