@@ -170,13 +170,13 @@ def with_run_sheet_data(queryset: QuerySet[Session]) -> QuerySet[Session]:
 
 def with_board_data(queryset: QuerySet[Session]) -> QuerySet[Session]:
     """The live board's rows: fewer relations than the run sheet, still a fixed query count."""
-    return queryset.select_related("room", "lead_guide", "clinician").prefetch_related(
+    # The board shows the room and the clinician (not the guides), and reads no dose decisions.
+    return queryset.select_related("room", "clinician").prefetch_related(
         Prefetch("participants", queryset=Participant.objects.select_related("patient")),
         Prefetch("participants__vitals", queryset=VitalSign.objects.order_by("recorded_at")),
         Prefetch(
             "participants__doses", queryset=DoseAdministration.objects.order_by("administered_at")
         ),
-        "participants__dose_decisions",
         Prefetch(
             "participants__adverse_events", queryset=AdverseEvent.objects.filter(serious=True)
         ),
@@ -472,9 +472,16 @@ def sessions_led_by(user: User, *, start: datetime, end: datetime) -> QuerySet[S
     return (
         Session.objects.filter(Q(lead_guide=user) | Q(co_guide=user))
         .filter(starts_at__gte=start, starts_at__lt=end)
-        .select_related("room", "location", "lead_guide", "co_guide", "clinician")
+        # What the session lists show: room and guides; of each participant the attendance
+        # and the patient's short name.
+        .select_related("room", "lead_guide", "co_guide")
         .prefetch_related(
-            Prefetch("participants", queryset=Participant.objects.select_related("patient"))
+            Prefetch(
+                "participants",
+                queryset=Participant.objects.select_related("patient").only(
+                    "session", "attendance", "patient__first_name", "patient__last_name"
+                ),
+            )
         )
         .order_by("starts_at")
     )
