@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -40,9 +41,18 @@ from ..forms.clinical import (
     attach_errors,
     prefix_for,
 )
-from ..models import Participant, Session, VitalSign
+from ..models import (
+    AdverseEvent,
+    DoseAdministration,
+    DoseDecision,
+    NoteAddendum,
+    Participant,
+    PhaseTransition,
+    Session,
+    VitalSign,
+)
 from ..rules import bp_needs_dose_decision, clinic_rule, rems_setting
-from ..selectors import next_vitals_due, session_timeline, with_run_sheet_data
+from ..selectors import next_vitals_due, session_timeline
 from ..services import clinical, phases
 from ..services.preparation import participant_update_preparation
 
@@ -63,8 +73,42 @@ NEXT_STEP_LABELS = {
 # --- Scoped fetches ----------------------------------------------------------------------------
 
 
+def _with_run_sheet_page_data(queryset):
+    """What the run sheet page shows, in a fixed number of queries (selectors.with_run_sheet_data
+    trimmed for this page): the same prefetch names, so the phase gates, session_timeline and
+    the cards read these rows without further queries; integration notes only as a count
+    (the card's link), and vitals and adverse events without their recorder (not shown)."""
+    return queryset.select_related(
+        "room", "location", "lead_guide", "co_guide", "clinician"
+    ).prefetch_related(
+        Prefetch(
+            "participants",
+            queryset=Participant.objects.select_related(
+                "patient", "discharged_by", "rems_form"
+            ).annotate(integration_note_count=Count("integration_notes")),
+        ),
+        Prefetch("participants__vitals", queryset=VitalSign.objects.order_by("recorded_at")),
+        Prefetch(
+            "participants__vitals__addenda",
+            queryset=NoteAddendum.objects.select_related("author"),
+        ),
+        Prefetch(
+            "participants__doses",
+            queryset=DoseAdministration.objects.select_related(
+                "administered_by", "witness"
+            ).order_by("administered_at"),
+        ),
+        Prefetch(
+            "participants__dose_decisions",
+            queryset=DoseDecision.objects.select_related("decided_by"),
+        ),
+        Prefetch("participants__adverse_events", queryset=AdverseEvent.objects.all()),
+        Prefetch("transitions", queryset=PhaseTransition.objects.select_related("actor")),
+    )
+
+
 def _get_session_for_user(request: HttpRequest, pk: int) -> Session:
-    return get_object_or_404(with_run_sheet_data(sessions_for_user(request.user)), pk=pk)
+    return get_object_or_404(_with_run_sheet_page_data(sessions_for_user(request.user)), pk=pk)
 
 
 def _get_participant_for_user(request: HttpRequest, pk: int, participant_pk: int) -> Participant:
