@@ -101,7 +101,8 @@ def _local(day: date, at: time) -> datetime:
 
 
 def _patient_column(name: str) -> Subquery:
-    return Subquery(Patient.objects.filter(pk=OuterRef("patient_id")).values(name)[:1])
+    # No ORDER BY (the model's default ordering made each probe sort its single row).
+    return Subquery(Patient.objects.filter(pk=OuterRef("patient_id")).order_by().values(name)[:1])
 
 
 _short_name = Patient.short_name.fget  # "Ana R.": the model's rule, applied to plain rows
