@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
@@ -110,8 +110,9 @@ _SERVICE_LABELS = dict(Session._meta.get_field("service_type").choices)
 _STATUS_LABELS = dict(Session.Status.choices)
 
 
-def _hm(at: datetime) -> str:
-    return timezone.localtime(at).strftime("%H:%M")
+def _hm(at: datetime, tz: tzinfo) -> str:
+    """ "HH:MM" in `tz` (the request's time zone, looked up once per request, not per block)."""
+    return at.astimezone(tz).strftime("%H:%M")
 
 
 @dataclass(slots=True)
@@ -172,6 +173,7 @@ def _sessions(
             _short_name(SimpleNamespace(first_name=first_name, last_name=last_name))
         )
     guides: dict[int, str] = {}
+    tz = timezone.get_current_timezone()
     sessions = []
     width = len(_GUIDE_FIELDS)
     for row in rows:
@@ -191,7 +193,7 @@ def _sessions(
                     "url": link(pk),
                     "status": status,
                     "service_type": service_type,
-                    "heading": f"{_hm(starts_at)}\N{EN DASH}{_hm(ends_at)} "
+                    "heading": f"{_hm(starts_at, tz)}\N{EN DASH}{_hm(ends_at, tz)} "
                     f"{_SERVICE_LABELS.get(service_type, service_type)}",
                     "patients": ", ".join(names[pk]),
                     "guides": f"{lead} + {co}" if co else lead,
@@ -374,6 +376,7 @@ def schedule_week(request: HttpRequest) -> HttpResponse:
         day_slots = {day: _slots(filters.location, day) for day in days}
         blocks = {s.pk: s.block for s in sessions if _shows(s, filters)}
         day_labels = {day: date_format(day, "D j M") for day in days}
+        tz = timezone.get_current_timezone()
         next_slot = _next_slot(now)
         for room in rooms:
             cells = []
@@ -388,7 +391,7 @@ def schedule_week(request: HttpRequest) -> HttpResponse:
                         "blocks": [blocks[s.pk] for s in todays if s.pk in blocks],
                         "free": [
                             {
-                                "label": f"{_hm(a)}\N{EN DASH}{_hm(b)}",
+                                "label": f"{_hm(a, tz)}\N{EN DASH}{_hm(b, tz)}",
                                 "url": _book_url(room, max(a, next_slot), book_base)
                                 if can_book
                                 else "",
