@@ -19,7 +19,6 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateformat import time_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
@@ -275,7 +274,7 @@ _ADDENDUM_FORM = (
 
 
 def _hm(moment) -> str:
-    return time_format(timezone.localtime(moment), "H:i")
+    return timezone.localtime(moment).strftime("%H:%M")  # the template's |time:"H:i"
 
 
 def _timeline_rows(request: HttpRequest, session: Session, timeline, can_run: bool) -> list:
