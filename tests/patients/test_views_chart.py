@@ -337,3 +337,37 @@ def test_json_series_round_trips(client, clinician, patient):
     start = page.index(">", marker) + 1
     data = json.loads(page[start : page.index("</script>", start)])
     assert data[0]["scale"] == "phq9" and data[0]["points"][0]["y"] == 18
+
+
+def test_a_long_history_shows_the_latest_ten_with_a_show_all_link(
+    client, clinician, guide, front_desk, patient, room
+):
+    for i in range(12):
+        session = _past_session(
+            patient, room=room, guide=guide, clinician=clinician, actor=front_desk, days_ago=40 - i
+        )
+        IntegrationNote.objects.create(
+            participant=session.participants.get(),
+            author=guide,
+            written_at=timezone.now() - timedelta(days=40 - i),
+            activity="talk",
+            text=f"History note {i:02}",
+        )
+    client.force_login(clinician)
+
+    latest = client.get(_detail(patient))
+    assert len(latest.context["participations"]) == 10
+    page = latest.content.decode()
+    assert "History note 11" in page and "History note 01" not in page
+    assert 'href="?history=all#sessions"' in page and 'href="?history=all#notes"' in page
+
+    everything = client.get(_detail(patient) + "?history=all")
+    assert len(everything.context["participations"]) == 12
+    assert "History note 00" in everything.content.decode()
+    assert not everything.context["more_sessions"] and not everything.context["more_notes"]
+
+
+def test_an_unknown_history_value_shows_the_latest_entries(client, clinician, patient):
+    client.force_login(clinician)
+    response = client.get(_detail(patient) + "?history=<script>")
+    assert response.status_code == 200 and response.context["show_all_history"] is False
