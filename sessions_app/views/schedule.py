@@ -251,10 +251,11 @@ def _session_links(can_book: bool) -> Callable[[int], str]:
     return lambda pk: f"{head}/{pk}/{tail}"
 
 
-def _book_url(room: Room, starts_at: datetime, base: str = "") -> str:
-    local = timezone.localtime(starts_at)
-    query = urlencode({"room": room.pk, "start": local.strftime("%Y-%m-%dT%H:%M")})
-    return f"{base or reverse('sessions_app:book')}?{query}"
+def _book_url(room: Room, starts_at: datetime, base: str = "", tz: tzinfo | None = None) -> str:
+    local = starts_at.astimezone(tz or timezone.get_current_timezone())
+    # urlencode({"room": pk, "start": "YYYY-MM-DDTHH:MM"}) spelled out: it runs once per free cell.
+    start = f"{local:%Y-%m-%dT%H}%3A{local:%M}"
+    return f"{base or reverse('sessions_app:book')}?room={room.pk}&start={start}"
 
 
 def _free_ranges(
@@ -297,6 +298,7 @@ def schedule_day(request: HttpRequest) -> HttpResponse:
                 by_room[session.room_id].append(session)
         step = timedelta(minutes=SLOT_MINUTES)
         next_slot = _next_slot(now)
+        tz = timezone.get_current_timezone()
         for index, slot in enumerate(slots):
             end = slot + step
             cells = []
@@ -318,7 +320,7 @@ def schedule_day(request: HttpRequest) -> HttpResponse:
                         "blocks": starting,
                         "continuing": continuing and not starting,
                         "free": free,
-                        "book_url": _book_url(room, max(slot, next_slot), book_base)
+                        "book_url": _book_url(room, max(slot, next_slot), book_base, tz)
                         if free and can_book
                         else "",
                     }
@@ -392,7 +394,7 @@ def schedule_week(request: HttpRequest) -> HttpResponse:
                         "free": [
                             {
                                 "label": f"{_hm(a, tz)}\N{EN DASH}{_hm(b, tz)}",
-                                "url": _book_url(room, max(a, next_slot), book_base)
+                                "url": _book_url(room, max(a, next_slot), book_base, tz)
                                 if can_book
                                 else "",
                             }
