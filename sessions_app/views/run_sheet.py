@@ -38,6 +38,7 @@ from ..forms.clinical import (
     SpravatoDeviceForm,
     VitalsForm,
     attach_errors,
+    lean_form_html,
     prefix_for,
 )
 from ..models import (
@@ -336,6 +337,9 @@ def _render_run_sheet(
             if card.participant.pk == participant_pk:
                 card.forms[name] = form
                 card.open_form = name
+    for card in cards:
+        for form in card.forms.values():
+            form.lean_html = lean_form_html(form)  # None: the template uses {% crispy %}
     next_label = ""
     blockers: list[str] = []
     if session.status == Session.Status.SCHEDULED:
