@@ -717,3 +717,18 @@ def test_clinicians_do_not_get_the_front_desk_actions(client, clinician, guided)
     client.force_login(clinician)
     body = client.get(url("detail", guided.pk)).content.decode()
     assert url("cancel", guided.pk) not in body
+
+
+def test_a_field_error_is_marked_on_the_input_and_labelled_like_crispy(client, clinician, guided):
+    f.start_and_check_in(guided, clinician)
+    participant = only(guided)
+    client.force_login(clinician)
+    response = client.post(
+        url("vitals_add", guided.pk, participant.pk),
+        pref(participant, "vitals", {**VITALS, "systolic": 400}),
+    )
+    page = response.content.decode()
+    field_id = f"id_p{participant.pk}-vitals-systolic"
+    assert f'<label for="{field_id}" class="form-label">Systolic BP (mmHg)</label>' in page
+    assert 'class="numberinput form-control is-invalid"' in page
+    assert f'<div id="error_1_{field_id}" class="invalid-feedback">' in page
