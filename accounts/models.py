@@ -17,6 +17,10 @@ class Credential(models.TextChoices):
     THERAPIST = "therapist", "Licensed therapist"
 
 
+# get_credential_display() is slow in loops (it rebuilds a flat choices dict on every call).
+CREDENTIAL_LABELS = dict(Credential.choices)
+
+
 class User(AbstractUser):
     Credential = Credential
 
@@ -49,7 +53,7 @@ class User(AbstractUser):
         if self.credential and full:
             # Initials for licences (RN, MD); the label where there are none ("Licensed therapist").
             short = self.credential.upper() if len(self.credential) <= 2 else None
-            return f"{full}, {short or self.get_credential_display()}"
+            return f"{full}, {short or CREDENTIAL_LABELS.get(self.credential, '')}"
         return full or self.username
 
     def has_role(self, role: Role | str) -> bool:

@@ -54,7 +54,7 @@ def _helper(*layout) -> FormHelper:
 
 
 def _witness_field(session: Session, actor: User) -> forms.ModelChoiceField:
-    return forms.ModelChoiceField(
+    field = forms.ModelChoiceField(
         label="Waste witness",
         required=False,
         queryset=User.objects.filter(is_active=True, locations=session.location_id)
@@ -62,6 +62,13 @@ def _witness_field(session: Session, actor: User) -> forms.ModelChoiceField:
         .distinct(),
         help_text="Required when an amount is wasted: a second staff member.",
     )
+    # The run sheet builds one dose form per participant from the same session object: list
+    # the witnesses once, not once per patient (a group would run six identical queries).
+    cached = session.__dict__.setdefault("_witness_choices", {})
+    if actor.pk not in cached:
+        cached[actor.pk] = [("", field.empty_label), *((u.pk, str(u)) for u in field.queryset)]
+    field.choices = cached[actor.pk]
+    return field
 
 
 class PhaseStepForm(forms.Form):

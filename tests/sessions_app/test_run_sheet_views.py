@@ -182,6 +182,31 @@ def test_the_run_sheet_runs_a_constant_number_of_queries(
     assert response.status_code == 200
 
 
+def test_dose_forms_for_a_whole_group_list_the_witnesses_with_one_query(
+    client, clinician, location, group_room, guide, front_desk, django_assert_max_num_queries
+):
+    def medicating_group(size: int, hours: float) -> Session:
+        patients = [f.make_patient(location) for _ in range(size)]
+        session = f.book(
+            service_type=ServiceType.GROUP,
+            patients=patients,
+            room=group_room,
+            guide=guide,
+            clinician=clinician,
+            actor=front_desk,
+            starts_at=f.at(hours),
+        )
+        return f.to_medication(session, clinician)
+
+    small, large = medicating_group(2, 1), medicating_group(6, 4)
+    client.force_login(clinician)
+    with django_assert_max_num_queries(30) as small_queries:
+        client.get(url("detail", small.pk))
+    with django_assert_max_num_queries(len(small_queries.captured_queries)):
+        response = client.get(url("detail", large.pk))
+    assert response.content.decode().count("Waste witness") == 6
+
+
 # --- The next-step button and its gates --------------------------------------------------------
 
 
