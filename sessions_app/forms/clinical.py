@@ -117,7 +117,29 @@ class VitalsForm(forms.Form):
         )
 
 
-class KetamineDoseForm(forms.Form):
+class _DoseRecordForm(forms.Form):
+    """What every controlled-substance record asks: the lot, any waste and its witness."""
+
+    lot_number = forms.CharField(label="Lot number", max_length=40)
+    wasted_mg = forms.DecimalField(
+        label="Wasted (mg)",
+        max_digits=6,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        max_value=Decimal("1000"),
+        initial=Decimal("0"),
+        required=False,
+    )
+
+    def __init__(self, *args, session: Session, actor: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["witness"] = _witness_field(session, actor)
+
+    def clean_wasted_mg(self):
+        return self.cleaned_data.get("wasted_mg") or Decimal("0")
+
+
+class KetamineDoseForm(_DoseRecordForm):
     dose_mg = forms.DecimalField(
         label="Dose (mg)",
         max_digits=6,
@@ -136,24 +158,13 @@ class KetamineDoseForm(forms.Form):
     infusion_minutes = forms.IntegerField(
         label="Infusion (minutes)", required=False, min_value=1, max_value=240
     )
-    lot_number = forms.CharField(label="Lot number", max_length=40)
-    wasted_mg = forms.DecimalField(
-        label="Wasted (mg)",
-        max_digits=6,
-        decimal_places=2,
-        min_value=Decimal("0"),
-        max_value=Decimal("1000"),
-        initial=Decimal("0"),
-        required=False,
-    )
     note = forms.CharField(label="Note", required=False, max_length=255)
 
     def __init__(self, *args, session: Session, actor: User, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, session=session, actor=actor, **kwargs)
         routes = session.rule.routes
         self.fields["route"].choices = [(r.value, r.label) for r in routes]
         self.fields["route"].initial = session.route
-        self.fields["witness"] = _witness_field(session, actor)
         if not any(r.value == "iv" for r in routes):
             del self.fields["infusion_minutes"]
         else:
@@ -175,25 +186,10 @@ class KetamineDoseForm(forms.Form):
             ),
         )
 
-    def clean_wasted_mg(self):
-        return self.cleaned_data.get("wasted_mg") or Decimal("0")
 
-
-class SpravatoDeviceForm(forms.Form):
-    lot_number = forms.CharField(label="Lot number", max_length=40)
-    wasted_mg = forms.DecimalField(
-        label="Wasted (mg)",
-        max_digits=6,
-        decimal_places=2,
-        min_value=Decimal("0"),
-        max_value=Decimal("1000"),
-        initial=Decimal("0"),
-        required=False,
-    )
-
+class SpravatoDeviceForm(_DoseRecordForm):
     def __init__(self, *args, session: Session, actor: User, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["witness"] = _witness_field(session, actor)
+        super().__init__(*args, session=session, actor=actor, **kwargs)
         self.helper = _helper(
             Row(
                 Column("lot_number", css_class="col-12 col-md-4"),
@@ -201,9 +197,6 @@ class SpravatoDeviceForm(forms.Form):
                 Column("witness", css_class="col-6 col-md-4"),
             )
         )
-
-    def clean_wasted_mg(self):
-        return self.cleaned_data.get("wasted_mg") or Decimal("0")
 
 
 class DoseDecisionForm(forms.Form):
