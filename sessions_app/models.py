@@ -477,12 +477,6 @@ class DoseAdministration(AppendOnlyModel):
     def __str__(self) -> str:
         return f"{self.dose_mg} mg {self.drug} {self.route} at {self.administered_at:%H:%M}"
 
-    @property
-    def infusion_ends_at(self):
-        if self.infusion_minutes:
-            return self.administered_at + timedelta(minutes=self.infusion_minutes)
-        return None
-
 
 class DoseDecision(AppendOnlyModel):
     """A clinician's recorded decision to dose despite an elevated pre-dose blood pressure."""
@@ -668,16 +662,3 @@ class RemsMonitoringForm(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"REMS form for {self.participant} submitted {self.submitted_at:%Y-%m-%d}"
-
-
-# Used by the migration that adds database-level append-only triggers.
-APPEND_ONLY_MODELS = (
-    PhaseTransition,
-    VitalSign,
-    DoseAdministration,
-    DoseDecision,
-    IntegrationNote,
-    NoteAddendum,
-    AdverseEvent,
-    RemsMonitoringForm,
-)

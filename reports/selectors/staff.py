@@ -92,7 +92,7 @@ def staff_report(filters: ReportFilters) -> Report:
         row["hours"] = stats.get("hours")
     for row in location_rows:
         opens, closes = row.pop("opens_at"), row.pop("closes_at")
-        per_day = ((closes.hour * 60 + closes.minute) - (opens.hour * 60 + opens.minute)) / 60
+        per_day = Location.hours_between(opens, closes)
         row["room_count"] = row["room_count"] or 0
         row["session_count"] = row["session_count"] or 0
         row["hours"] = row["hours"] or 0.0
